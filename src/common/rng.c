@@ -1,0 +1,124 @@
+#include "common/rng.h"
+
+#include <math.h>
+
+static uint64_t splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+void rng_init(rng_t *r, uint64_t seed)
+{
+    uint64_t x = seed;
+    for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&x);
+}
+
+void rng_derive(rng_t *r, uint64_t seed, uint64_t a, uint64_t b)
+{
+    /* Hash the triple through splitmix so nearby (a, b) give unrelated states. */
+    uint64_t x = seed;
+    uint64_t h = splitmix64(&x);
+    x = h ^ a;
+    h = splitmix64(&x);
+    x = h ^ b;
+    rng_init(r, splitmix64(&x));
+}
+
+uint64_t rng_u64(rng_t *r)
+{
+    uint64_t *s = r->s;
+    uint64_t result = rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+double rng_uniform(rng_t *r) { return (double)(rng_u64(r) >> 11) * 0x1.0p-53; }
+
+double rng_range(rng_t *r, double lo, double hi) { return lo + (hi - lo) * rng_uniform(r); }
+
+uint64_t rng_below(rng_t *r, uint64_t n)
+{
+    /* Lemire's multiply-shift with rejection of the biased low range. */
+    uint64_t x = rng_u64(r);
+    __uint128_t m = (__uint128_t)x * n;
+    uint64_t l = (uint64_t)m;
+    if (l < n) {
+        uint64_t t = -n % n;
+        while (l < t) {
+            x = rng_u64(r);
+            m = (__uint128_t)x * n;
+            l = (uint64_t)m;
+        }
+    }
+    return (uint64_t)(m >> 64);
+}
+
+double rng_normal(rng_t *r)
+{
+    double u, v, s;
+    do {
+        u = 2.0 * rng_uniform(r) - 1.0;
+        v = 2.0 * rng_uniform(r) - 1.0;
+        s = u * u + v * v;
+    } while (s >= 1.0 || s == 0.0);
+    return u * sqrt(-2.0 * log(s) / s);
+}
+
+double rng_gamma(rng_t *r, double shape)
+{
+    if (shape < 1.0) {
+        /* Gamma(a) = Gamma(a+1) * U^(1/a); keeps the Marsaglia-Tsang acceptance valid. */
+        double g = rng_gamma(r, shape + 1.0);
+        double u;
+        do u = rng_uniform(r); while (u == 0.0);
+        return g * pow(u, 1.0 / shape);
+    }
+    double d = shape - 1.0 / 3.0, c = 1.0 / sqrt(9.0 * d);
+    for (;;) {
+        double x, v;
+        do {
+            x = rng_normal(r);
+            v = 1.0 + c * x;
+        } while (v <= 0.0);
+        v = v * v * v;
+        double u = rng_uniform(r);
+        if (u < 1.0 - 0.0331 * x * x * x * x) return d * v;
+        if (u > 0.0 && log(u) < 0.5 * x * x + d * (1.0 - v + log(v))) return d * v;
+    }
+}
+
+double rng_beta(rng_t *r, double a, double b)
+{
+    for (;;) {
+        double x = rng_gamma(r, a), y = rng_gamma(r, b);
+        /* Both underflow to 0 only for tiny shapes; draw again rather than return NaN. */
+        if (x + y > 0.0) return x / (x + y);
+    }
+}
+
+void rng_shuffle(rng_t *r, int *a, int n)
+{
+    for (int i = n - 1; i > 0; i--) {
+        int j = (int)rng_below(r, (uint64_t)i + 1);
+        int t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+    }
+}
+
+void rng_permutation(rng_t *r, int *perm, int n)
+{
+    for (int i = 0; i < n; i++) perm[i] = i;
+    rng_shuffle(r, perm, n);
+}

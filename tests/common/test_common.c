@@ -1,0 +1,237 @@
+/* Tests for src/common: the generator's distributions, .npy files written by numpy, and
+ * atomic writes. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/atomicfile.h"
+#include "common/err.h"
+#include "common/npy.h"
+#include "common/rng.h"
+
+static const char *fixtures;
+
+static char *fixture(const char *name)
+{
+    static char buf[1024];
+    snprintf(buf, sizeof buf, "%s/common/%s", fixtures, name);
+    return buf;
+}
+
+START_TEST(test_rng_same_seed_same_stream)
+{
+    rng_t a, b, c;
+    rng_init(&a, 42);
+    rng_init(&b, 42);
+    rng_init(&c, 43);
+    int differ = 0;
+    for (int i = 0; i < 1000; i++) {
+        uint64_t x = rng_u64(&a), y = rng_u64(&b), z = rng_u64(&c);
+        ck_assert_uint_eq(x, y);
+        differ += x != z;
+    }
+    ck_assert_int_gt(differ, 990);
+}
+END_TEST
+
+START_TEST(test_rng_below_uniform)
+{
+    /* Chi-square over 7 bins with 70000 draws; 6 dof, p=0.001 critical value 22.46. */
+    rng_t r;
+    rng_init(&r, 7);
+    int cnt[7] = {0};
+    for (int i = 0; i < 70000; i++) cnt[rng_below(&r, 7)]++;
+    double chi = 0;
+    for (int k = 0; k < 7; k++) chi += (cnt[k] - 10000.0) * (cnt[k] - 10000.0) / 10000.0;
+    ck_assert_double_lt(chi, 22.46);
+}
+END_TEST
+
+/* Beta(a,b) mean a/(a+b), variance ab/((a+b)^2(a+b+1)); checked to 4 standard errors. */
+static void check_beta(double a, double b)
+{
+    rng_t r;
+    rng_init(&r, 1234);
+    int n = 200000;
+    double s = 0, s2 = 0;
+    for (int i = 0; i < n; i++) {
+        double x = rng_beta(&r, a, b);
+        ck_assert(x >= 0.0 && x <= 1.0);
+        s += x;
+        s2 += x * x;
+    }
+    double mean = s / n, var = s2 / n - mean * mean;
+    double m = a / (a + b), v = a * b / ((a + b) * (a + b) * (a + b + 1));
+    ck_assert_double_lt(fabs(mean - m), 4 * sqrt(v / n));
+    ck_assert_double_lt(fabs(var - v), 0.02 * v + 4 * sqrt(2.0 / n) * v);
+}
+
+START_TEST(test_rng_beta_moments)
+{
+    check_beta(0.2, 0.2);
+    check_beta(1.0, 1.0);
+    check_beta(2.0, 2.0);
+    check_beta(0.5, 3.0);
+}
+END_TEST
+
+START_TEST(test_rng_normal_moments)
+{
+    rng_t r;
+    rng_init(&r, 99);
+    int n = 200000;
+    double s = 0, s2 = 0;
+    for (int i = 0; i < n; i++) {
+        double x = rng_normal(&r);
+        s += x;
+        s2 += x * x;
+    }
+    ck_assert_double_lt(fabs(s / n), 4 / sqrt(n));
+    ck_assert_double_lt(fabs(s2 / n - 1), 4 * sqrt(2.0 / n));
+}
+END_TEST
+
+START_TEST(test_rng_permutation)
+{
+    rng_t r;
+    rng_init(&r, 5);
+    int p[101], seen[101] = {0};
+    rng_permutation(&r, p, 101);
+    for (int i = 0; i < 101; i++) seen[p[i]]++;
+    for (int i = 0; i < 101; i++) ck_assert_int_eq(seen[i], 1);
+}
+END_TEST
+
+START_TEST(test_rng_derive_independent)
+{
+    rng_t a, b, c;
+    rng_derive(&a, 1, 0, 0);
+    rng_derive(&b, 1, 0, 1);
+    rng_derive(&c, 1, 0, 0);
+    ck_assert_uint_ne(rng_u64(&a), rng_u64(&b));
+    rng_derive(&a, 1, 0, 0);
+    ck_assert_uint_eq(rng_u64(&a), rng_u64(&c));
+}
+END_TEST
+
+START_TEST(test_npy_read_numpy_files)
+{
+    char err[ST_ERR_LEN];
+    float *d;
+    int nd;
+    int64_t sh[NPY_MAX_DIMS];
+    ck_assert_msg(npy_read_f32(fixture("arange_f32.npy"), &d, &nd, sh, err) == 0, "%s", err);
+    ck_assert_int_eq(nd, 3);
+    ck_assert_int_eq(sh[0], 2);
+    ck_assert_int_eq(sh[1], 3);
+    ck_assert_int_eq(sh[2], 4);
+    for (int i = 0; i < 24; i++) ck_assert_float_eq(d[i], (float)i);
+    free(d);
+    ck_assert_msg(npy_read_f32(fixture("arange_i64.npy"), &d, &nd, sh, err) == 0, "%s", err);
+    ck_assert_int_eq(sh[0], 10);
+    for (int i = 0; i < 10; i++) ck_assert_float_eq(d[i], (float)(i - 5));
+    free(d);
+    ck_assert_msg(npy_read_f32(fixture("arange_f64.npy"), &d, &nd, sh, err) == 0, "%s", err);
+    for (int i = 0; i < 7; i++) ck_assert_float_eq(d[i], i / 4.0f);
+    free(d);
+    ck_assert_msg(npy_read_f32(fixture("scalar_f32.npy"), &d, &nd, sh, err) == 0, "%s", err);
+    ck_assert_int_eq(nd, 0);
+    ck_assert_float_eq(d[0], 2.5f);
+    free(d);
+}
+END_TEST
+
+START_TEST(test_npy_roundtrip_and_truncation)
+{
+    char err[ST_ERR_LEN], path[] = "/tmp/st_npy_XXXXXX";
+    int fd = mkstemp(path);
+    close(fd);
+    float x[6] = {1, -2, 3.5f, 0, 1e-7f, 9};
+    int64_t shape[2] = {2, 3};
+    ck_assert_msg(npy_write_f32(path, x, 2, shape, err) == 0, "%s", err);
+    float *d;
+    int nd;
+    int64_t sh[NPY_MAX_DIMS];
+    ck_assert_msg(npy_read_f32(path, &d, &nd, sh, err) == 0, "%s", err);
+    ck_assert_int_eq(nd, 2);
+    ck_assert_int_eq(sh[0], 2);
+    ck_assert_int_eq(sh[1], 3);
+    ck_assert_mem_eq(d, x, sizeof x);
+    free(d);
+    /* Drop the last byte: the reader must refuse, naming the file. */
+    struct stat st;
+    stat(path, &st);
+    ck_assert_int_eq(truncate(path, st.st_size - 1), 0);
+    ck_assert_int_eq(npy_read_f32(path, &d, &nd, sh, err), -1);
+    ck_assert_ptr_nonnull(strstr(err, path));
+    ck_assert_ptr_nonnull(strstr(err, "truncated"));
+    /* Garbage is not a .npy file. */
+    FILE *f = fopen(path, "wb");
+    fputs("hello world, not numpy", f);
+    fclose(f);
+    ck_assert_int_eq(npy_read_f32(path, &d, &nd, sh, err), -1);
+    unlink(path);
+    ck_assert_int_eq(npy_read_f32(path, &d, &nd, sh, err), -1);
+}
+END_TEST
+
+START_TEST(test_atomic_abort_keeps_old_file)
+{
+    char err[ST_ERR_LEN], path[] = "/tmp/st_af_XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_eq(write(fd, "old", 3), 3);
+    close(fd);
+    afile_t a;
+    ck_assert_int_eq(afile_open(&a, path, err), 0);
+    fputs("new but unfinished", a.f);
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "%s", a.tmp);
+    afile_abort(&a);
+    ck_assert_int_eq(access(tmp, F_OK), -1);
+    char buf[32] = {0};
+    FILE *f = fopen(path, "rb");
+    ck_assert_uint_eq(fread(buf, 1, sizeof buf, f), 3);
+    fclose(f);
+    ck_assert_str_eq(buf, "old");
+    ck_assert_int_eq(afile_open(&a, path, err), 0);
+    fputs("new", a.f);
+    fputs("er", a.f);
+    ck_assert_int_eq(afile_commit(&a, err), 0);
+    f = fopen(path, "rb");
+    memset(buf, 0, sizeof buf);
+    ck_assert_uint_eq(fread(buf, 1, sizeof buf, f), 5);
+    fclose(f);
+    ck_assert_str_eq(buf, "newer");
+    unlink(path);
+    ck_assert_int_eq(afile_open(&a, "/nonexistent-dir/x.bin", err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "/nonexistent-dir/x.bin"));
+}
+END_TEST
+
+int main(void)
+{
+    fixtures = getenv("ST_FIXTURES");
+    if (!fixtures) fixtures = "tests/fixtures";
+    Suite *s = suite_create("common");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_rng_same_seed_same_stream);
+    tcase_add_test(tc, test_rng_below_uniform);
+    tcase_add_test(tc, test_rng_beta_moments);
+    tcase_add_test(tc, test_rng_normal_moments);
+    tcase_add_test(tc, test_rng_permutation);
+    tcase_add_test(tc, test_rng_derive_independent);
+    tcase_add_test(tc, test_npy_read_numpy_files);
+    tcase_add_test(tc, test_npy_roundtrip_and_truncation);
+    tcase_add_test(tc, test_atomic_abort_keeps_old_file);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

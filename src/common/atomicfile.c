@@ -7,6 +7,7 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void afile_clear(afile_t *a)
@@ -35,6 +36,16 @@ int afile_open(afile_t *a, const char *path, char *err)
         int e = errno;
         afile_clear(a);
         return st_err(err, "%s: cannot create file: %s", path, strerror(e));
+    }
+    /* mkstemp creates 0600; give the file the mode a plain fopen would (0666 less umask). */
+    mode_t um = umask(0);
+    umask(um);
+    if (fchmod(fd, 0666 & ~um) != 0) {
+        int e = errno;
+        close(fd);
+        unlink(a->tmp);
+        afile_clear(a);
+        return st_err(err, "%s: cannot set file mode: %s", path, strerror(e));
     }
     a->f = fdopen(fd, "wb");
     if (!a->f) {

@@ -206,6 +206,14 @@ START_TEST(test_atomic_abort_keeps_old_file)
     ck_assert_uint_eq(fread(buf, 1, sizeof buf, f), 5);
     fclose(f);
     ck_assert_str_eq(buf, "newer");
+    /* Published with the mode fopen would give (not mkstemp's 0600). */
+    mode_t um = umask(022);
+    struct stat st;
+    ck_assert_int_eq(afile_open(&a, path, err), 0);
+    ck_assert_int_eq(afile_commit(&a, err), 0);
+    umask(um);
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0644);
     unlink(path);
     ck_assert_int_eq(afile_open(&a, "/nonexistent-dir/x.bin", err), -1);
     ck_assert_ptr_nonnull(strstr(err, "/nonexistent-dir/x.bin"));

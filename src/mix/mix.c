@@ -1,0 +1,313 @@
+/* mix.c: the mixer context and mix_apply: draw perm, mode and parameters, then mix the
+ * batch in place. Rows are visited along the cycles of perm so that every row still reads
+ * its partner's original values while only one row (not the whole batch) is copied. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mix/internal.h"
+#include "mix/mix.h"
+
+struct mix_ctx {
+    mix_config_t c;
+    int max_n, C, H, W, K;
+    size_t plane, row;     /* H*W, C*H*W */
+    int *perm;             /* (max_n) */
+    unsigned char *done;   /* (max_n) visited flags for the cycle walk */
+    int *row_mode;         /* (max_n) */
+    double *row_lam;       /* (max_n) */
+    mix_box_t *row_box;    /* (max_n) */
+    uint64_t *row_seed;    /* (max_n) elem fmix: seed of each row's mask */
+    float *save_x;         /* (C, H, W) first row of the current cycle */
+    float *save_y;         /* (K) */
+    float *patch;          /* (C, H, W) resized partner */
+    float *mask;           /* (H, W) current fmix mask */
+    int *rs_ix, *rs_iy;    /* (2*W), (2*H) resize source indices */
+    float *rs_wx, *rs_wy;  /* (2*W), (2*H) resize weights */
+    int rs_h, rs_w;        /* box size the tables are for (0: none yet) */
+    mix_fmix_t *fmix;      /* NULL unless fmix can be drawn */
+};
+
+void mix_free(mix_ctx_t *m)
+{
+    if (!m) return;
+    free(m->perm);
+    free(m->done);
+    free(m->row_mode);
+    free(m->row_lam);
+    free(m->row_box);
+    free(m->row_seed);
+    free(m->save_x);
+    free(m->save_y);
+    free(m->patch);
+    free(m->mask);
+    free(m->rs_ix);
+    free(m->rs_wx);
+    free(m->rs_iy);
+    free(m->rs_wy);
+    mix_fmix_free(m->fmix);
+    free(m);
+}
+
+mix_ctx_t *mix_init(const mix_config_t *c, int max_n, int C, int H, int W, int K, char *err)
+{
+    if (mix_config_check(c, err)) return NULL;
+    if (max_n < 1 || C < 1 || H < 1 || W < 1 || K < 1) {
+        st_err(err, "mix_init: sizes must be >= 1 (max_n %d, C %d, H %d, W %d, K %d)", max_n, C,
+               H, W, K);
+        return NULL;
+    }
+    if ((size_t)H * W > (size_t)1 << 30 || (size_t)C * H * W > (size_t)1 << 31) {
+        st_err(err, "mix_init: rows of %d x %d x %d are too large", C, H, W);
+        return NULL;
+    }
+    mix_ctx_t *m = calloc(1, sizeof *m);
+    if (!m) goto oom;
+    m->c = *c;
+    m->max_n = max_n;
+    m->C = C;
+    m->H = H;
+    m->W = W;
+    m->K = K;
+    m->plane = (size_t)H * W;
+    m->row = (size_t)C * H * W;
+    size_t n = (size_t)max_n;
+    m->perm = malloc(n * sizeof *m->perm);
+    m->done = malloc(n);
+    m->row_mode = malloc(n * sizeof *m->row_mode);
+    m->row_lam = malloc(n * sizeof *m->row_lam);
+    m->row_box = malloc(n * sizeof *m->row_box);
+    m->row_seed = malloc(n * sizeof *m->row_seed);
+    m->save_x = malloc(m->row * sizeof *m->save_x);
+    m->save_y = malloc((size_t)K * sizeof *m->save_y);
+    m->patch = malloc(m->row * sizeof *m->patch);
+    m->mask = malloc(m->plane * sizeof *m->mask);
+    m->rs_ix = malloc(2 * (size_t)W * sizeof *m->rs_ix);
+    m->rs_wx = malloc(2 * (size_t)W * sizeof *m->rs_wx);
+    m->rs_iy = malloc(2 * (size_t)H * sizeof *m->rs_iy);
+    m->rs_wy = malloc(2 * (size_t)H * sizeof *m->rs_wy);
+    if (!m->rs_ix || !m->rs_wx || !m->rs_iy || !m->rs_wy || !m->perm || !m->done || !m->row_mode || !m->row_lam || !m->row_box || !m->row_seed ||
+        !m->save_x || !m->save_y || !m->patch || !m->mask)
+        goto oom;
+    for (int j = 0; j < c->ncand; j++)
+        if (c->cand[j] == MIX_FMIX && c->weights[MIX_FMIX] > 0.0) {
+            m->fmix = mix_fmix_init(H, W, c->fmix_decay, c->fmix_reference, err);
+            if (!m->fmix) {
+                mix_free(m);
+                return NULL;
+            }
+        }
+    return m;
+oom:
+    mix_free(m);
+    st_err(err, "mix_init: out of memory for %d rows of %d x %d x %d", max_n, C, H, W);
+    return NULL;
+}
+
+/* One mode with probability proportional to its weight (random.choices). */
+static int draw_mode(const mix_config_t *c, rng_t *rng)
+{
+    double total = 0.0;
+    for (int j = 0; j < c->ncand; j++) total += c->weights[c->cand[j]];
+    double u = rng_uniform(rng) * total, acc = 0.0;
+    int last = -1;
+    for (int j = 0; j < c->ncand; j++) {
+        double w = c->weights[c->cand[j]];
+        if (w <= 0.0) continue;
+        acc += w;
+        last = c->cand[j];
+        if (u < acc) return last;
+    }
+    return last; /* u rounded up to total */
+}
+
+/* lam and box of one mixed row (or batch) in mode md. For fmix the mask is drawn later
+ * from *seed (batch mode: from rng right away, seed unused). */
+static void draw_params(mix_ctx_t *m, rng_t *rng, int md, double *lam, mix_box_t *box)
+{
+    const mix_config_t *c = &m->c;
+    double area = (double)m->H * m->W;
+    *box = (mix_box_t){0, 0, 0, 0};
+    switch (md) {
+    case MIX_MIXUP:
+    case MIX_FMIX:
+        *lam = rng_beta(rng, c->alpha[md], c->alpha[md]);
+        break;
+    case MIX_CUTMIX:
+        *box = mix_cutmix_box(rng, m->H, m->W, rng_beta(rng, c->alpha[md], c->alpha[md]));
+        *lam = 1.0 - (double)box->h * box->w / area;
+        break;
+    default: /* MIX_RESIZEMIX */
+        *box = mix_resizemix_box(rng, m->H, m->W, rng_range(rng, c->resize_lo, c->resize_hi));
+        *lam = 1.0 - (double)box->h * box->w / area;
+        break;
+    }
+}
+
+/* xi <- row i mixed with its partner's original values xp (xp may be xi). */
+static void mix_row(mix_ctx_t *m, int md, double lam, mix_box_t b, float *xi, const float *xp)
+{
+    size_t row = m->row, plane = m->plane;
+    int C = m->C, H = m->H, W = m->W;
+    switch (md) {
+    case MIX_MIXUP: {
+        /* float weights as PyTorch's lam * x + (1 - lam) * x[perm] with a Python float */
+        float a = (float)lam, bb = (float)(1.0 - lam);
+        for (size_t j = 0; j < row; j++) xi[j] = a * xi[j] + bb * xp[j];
+        break;
+    }
+    case MIX_CUTMIX:
+        if (xi == xp) break;
+        for (int c = 0; c < C; c++)
+            for (int y = b.y0; y < b.y0 + b.h; y++) {
+                size_t o = c * plane + (size_t)y * W + b.x0;
+                memcpy(xi + o, xp + o, (size_t)b.w * sizeof *xi);
+            }
+        break;
+    case MIX_RESIZEMIX:
+        if (b.h == 0) break;
+        if (b.h != m->rs_h || b.w != m->rs_w) {
+            mix_resize_tables(b.h, b.w, H, W, m->rs_ix, m->rs_wx, m->rs_iy, m->rs_wy);
+            m->rs_h = b.h;
+            m->rs_w = b.w;
+        }
+        mix_resize_apply(m->patch, b.h, b.w, xp, C, H, W, m->rs_ix, m->rs_wx, m->rs_iy, m->rs_wy);
+        for (int c = 0; c < C; c++)
+            for (int y = 0; y < b.h; y++)
+                memcpy(xi + c * plane + (size_t)(b.y0 + y) * W + b.x0,
+                       m->patch + ((size_t)c * b.h + y) * b.w, (size_t)b.w * sizeof *xi);
+        break;
+    case MIX_FMIX: {
+        const float *mk = m->mask;
+        for (int c = 0; c < C; c++) {
+            float *o = xi + c * plane;
+            const float *p = xp + c * plane;
+            for (size_t j = 0; j < plane; j++) o[j] = mk[j] != 0.0f ? o[j] : p[j];
+        }
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static void mix_label(int K, double lam, float *yi, const float *yp)
+{
+    float a = (float)lam, b = (float)(1.0 - lam);
+    for (int k = 0; k < K; k++) yi[k] = a * yi[k] + b * yp[k];
+}
+
+static void fill_report(mix_ctx_t *m, int n, int batch_mode, mix_report_t *rep)
+{
+    if (!rep) return;
+    rep->n = n;
+    rep->perm = m->perm;
+    rep->row_mode = m->row_mode;
+    rep->row_lam = m->row_lam;
+    rep->row_box = m->row_box;
+    if (batch_mode) {
+        rep->mode = m->row_mode[0];
+        rep->lam = m->row_lam[0];
+        rep->box = m->row_box[0];
+        return;
+    }
+    double s = 0.0;
+    int same = 1;
+    for (int i = 0; i < n; i++) {
+        s += m->row_lam[i];
+        same &= m->row_mode[i] == m->row_mode[0];
+    }
+    rep->mode = same ? m->row_mode[0] : MIX_PER_ROW;
+    rep->lam = s / n;
+    rep->box = (mix_box_t){0, 0, 0, 0};
+}
+
+int mix_apply(mix_ctx_t *m, rng_t *rng, float *x, float *y, int n, mix_report_t *rep, char *err)
+{
+    if (!m || !rng || !x) return st_err(err, "mix_apply: NULL context, generator or batch");
+    if (n < 1 || n > m->max_n)
+        return st_err(err, "mix_apply: batch of %d rows; this mixer takes 1 to %d", n, m->max_n);
+    const mix_config_t *c = &m->c;
+    int batch = !c->elem;
+
+    /* 1. draws, all from rng in a fixed order: [coin] perm, then per batch or per row
+     *    [coin] mode params (batch fmix: its mask; elem fmix: a seed for its mask) */
+    int any = 0;
+    if (batch) {
+        if (c->prob < 1.0 && !(rng_uniform(rng) < c->prob)) {
+            for (int i = 0; i < n; i++) {
+                m->perm[i] = i;
+                m->row_mode[i] = MIX_NONE;
+                m->row_lam[i] = 1.0;
+                m->row_box[i] = (mix_box_t){0, 0, 0, 0};
+            }
+            fill_report(m, n, 1, rep);
+            return 0;
+        }
+        rng_permutation(rng, m->perm, n);
+        int md = draw_mode(c, rng);
+        double lam;
+        mix_box_t box;
+        draw_params(m, rng, md, &lam, &box);
+        if (md == MIX_FMIX) mix_fmix_mask(m->fmix, rng, lam, m->mask, NULL);
+        for (int i = 0; i < n; i++) {
+            m->row_mode[i] = md;
+            m->row_lam[i] = lam;
+            m->row_box[i] = box;
+        }
+        any = 1;
+    } else {
+        rng_permutation(rng, m->perm, n);
+        for (int i = 0; i < n; i++) {
+            m->row_box[i] = (mix_box_t){0, 0, 0, 0};
+            if (c->prob < 1.0 && !(rng_uniform(rng) < c->prob)) {
+                m->row_mode[i] = MIX_NONE;
+                m->row_lam[i] = 1.0;
+                continue;
+            }
+            int md = draw_mode(c, rng);
+            m->row_mode[i] = md;
+            draw_params(m, rng, md, &m->row_lam[i], &m->row_box[i]);
+            if (md == MIX_FMIX) m->row_seed[i] = rng_u64(rng);
+            any = 1;
+        }
+    }
+    if (!any) {
+        for (int i = 0; i < n; i++) m->perm[i] = i;
+        fill_report(m, n, batch, rep);
+        return 0;
+    }
+
+    /* 2. mix along the cycles of perm */
+    size_t row = m->row;
+    int K = m->K;
+    memset(m->done, 0, (size_t)n);
+    for (int s = 0; s < n; s++) {
+        if (m->done[s]) continue;
+        int cyc = m->perm[s] != s;
+        if (cyc) {
+            memcpy(m->save_x, x + s * row, row * sizeof *x);
+            if (y) memcpy(m->save_y, y + (size_t)s * K, (size_t)K * sizeof *y);
+        }
+        int i = s;
+        do {
+            int p = m->perm[i];
+            const float *xp = p == s && cyc ? m->save_x : x + p * row;
+            const float *yp = y ? (p == s && cyc ? m->save_y : y + (size_t)p * K) : NULL;
+            int md = m->row_mode[i];
+            if (md != MIX_NONE) {
+                if (md == MIX_FMIX && !batch) {
+                    rng_t r;
+                    rng_init(&r, m->row_seed[i]);
+                    mix_fmix_mask(m->fmix, &r, m->row_lam[i], m->mask, NULL);
+                }
+                mix_row(m, md, m->row_lam[i], m->row_box[i], x + i * row, xp);
+                if (y) mix_label(K, m->row_lam[i], y + (size_t)i * K, yp);
+            }
+            m->done[i] = 1;
+            i = p;
+        } while (i != s);
+    }
+    fill_report(m, n, batch, rep);
+    return 0;
+}

@@ -1,0 +1,54 @@
+/* mixtest.h: helpers shared by the tests/mix suites. */
+#ifndef ST_MIXTEST_H
+#define ST_MIXTEST_H
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "common/npy.h"
+#include "common/rng.h"
+#include "mix/mix.h"
+
+/* tests/fixtures/mix/<name>, from ST_FIXTURES */
+static inline const char *fixture(const char *name)
+{
+    static char buf[1024];
+    const char *d = getenv("ST_FIXTURES");
+    snprintf(buf, sizeof buf, "%s/mix/%s", d ? d : "tests/fixtures", name);
+    return buf;
+}
+
+/* Loads a float32 fixture; fails the test when it is missing. */
+static inline float *load_f32(const char *name, int64_t *shape, int *ndim)
+{
+    float *d = NULL;
+    char err[ST_ERR_LEN];
+    int64_t sh[NPY_MAX_DIMS];
+    int nd;
+    if (npy_read_f32(fixture(name), &d, &nd, sh, err)) ck_abort_msg("%s", err);
+    if (shape)
+        for (int i = 0; i < nd; i++) shape[i] = sh[i];
+    if (ndim) *ndim = nd;
+    return d;
+}
+
+/* A config with one candidate mode. */
+static inline mix_config_t config_only(int mode)
+{
+    mix_config_t c;
+    mix_config_default(&c);
+    c.ncand = 1;
+    c.cand[0] = mode;
+    for (int m = 0; m < MIX_NMODES; m++) c.weights[m] = m == mode;
+    return c;
+}
+
+static inline void fill_uniform(float *x, size_t n, uint64_t seed)
+{
+    rng_t r;
+    rng_init(&r, seed);
+    for (size_t i = 0; i < n; i++) x[i] = (float)rng_range(&r, -1.0, 1.0);
+}
+
+#endif

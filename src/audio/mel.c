@@ -1,0 +1,383 @@
+/* mel.c: centred STFT (KissFFT real FFT) -> power -> sparse Slaney mel bands -> dB. */
+#include "audio/mel.h"
+
+#include "common/err.h"
+
+#include <kiss_fftr.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Scratch for one concurrent mel_compute: kiss_fftr keeps a work buffer inside its plan,
+ * so a plan must not be used by two threads at once. */
+typedef struct plan {
+    kiss_fftr_cfg fft;
+    float *frame;          /* (n_fft) windowed frame, then the power spectrum */
+    kiss_fft_cpx *spec;    /* (n_fft/2 + 1) */
+    float *padded;         /* (clip_samples + n_fft) the clip with reflect padding, sanitised */
+    struct plan *next;     /* free list */
+    struct plan *all_next; /* list of every plan, for mel_free */
+} plan_t;
+
+typedef struct {
+    pthread_mutex_t lock;
+    pthread_cond_t returned;
+    plan_t *free;          /* plans not in use */
+    plan_t *all;           /* every plan */
+} pool_t;
+
+struct mel {
+    feat_config_t c;
+    int frames, nbins;
+    float *window;         /* (n_fft) periodic Hann */
+    int *band_lo, *band_len, *band_off; /* (n_mels) first bin, bin count, offset into weights */
+    float *weights;        /* concatenated nonzero triangle weights */
+    pool_t *pool;
+};
+
+void feat_config_default(feat_config_t *c)
+{
+    c->sample_rate = 16000;
+    c->clip_samples = 16000;
+    c->n_fft = 2048;
+    c->hop = 512;
+    c->n_mels = 32;
+    c->fmin = 0.0;
+    c->fmax = 8000.0;
+}
+
+int feat_config_check(const feat_config_t *c, char *err)
+{
+    if (c->sample_rate < 1000 || c->sample_rate > 384000)
+        return st_err(err, "sample rate %d Hz: must be 1000..384000", c->sample_rate);
+    if (c->n_fft < 4 || c->n_fft > 65536 || c->n_fft % 2)
+        return st_err(err, "n_fft %d: must be even, 4..65536", c->n_fft);
+    if (c->clip_samples < 1 || c->clip_samples > (1 << 26))
+        return st_err(err, "clip length %d samples: must be 1..%d", c->clip_samples, 1 << 26);
+    if (c->n_fft / 2 >= c->clip_samples)
+        return st_err(err, "n_fft %d: reflect padding needs n_fft/2 < clip length (%d samples)",
+                      c->n_fft, c->clip_samples);
+    if (c->hop < 1 || c->hop > c->clip_samples)
+        return st_err(err, "hop %d: must be 1..clip length (%d)", c->hop, c->clip_samples);
+    if (c->n_mels < 1 || c->n_mels > c->n_fft / 2 + 1)
+        return st_err(err, "n_mels %d: must be 1..n_fft/2+1 (%d)", c->n_mels, c->n_fft / 2 + 1);
+    if (!(c->fmin >= 0.0) || !(c->fmax > c->fmin) || c->fmax > c->sample_rate / 2.0)
+        return st_err(err, "fmin %g / fmax %g Hz: need 0 <= fmin < fmax <= sample_rate/2 (%g)",
+                      c->fmin, c->fmax, c->sample_rate / 2.0);
+    return 0;
+}
+
+int feat_config_frames(const feat_config_t *c) { return 1 + c->clip_samples / c->hop; }
+
+/* Slaney's scale: linear below 1 kHz (200/3 Hz per mel), logarithmic above. */
+static double hz_to_mel(double f)
+{
+    const double f_sp = 200.0 / 3.0, min_log_hz = 1000.0, logstep = log(6.4) / 27.0;
+    return f < min_log_hz ? f / f_sp : min_log_hz / f_sp + log(f / min_log_hz) / logstep;
+}
+
+static double mel_to_hz(double m)
+{
+    const double f_sp = 200.0 / 3.0, min_log_hz = 1000.0, logstep = log(6.4) / 27.0;
+    const double min_log_mel = min_log_hz / f_sp;
+    return m < min_log_mel ? m * f_sp : min_log_hz * exp(logstep * (m - min_log_mel));
+}
+
+/* The torchaudio/librosa filterbank (slaney scale and norm): triangles between mel-spaced
+ * points over the bin frequencies linspace(0, sr//2, nbins); kept as one span per band. */
+static int build_filterbank(mel_t *m)
+{
+    const int nm = m->c.n_mels, nb = m->nbins;
+    double *fp = malloc((size_t)(nm + 2) * sizeof *fp);
+    double *dense = malloc((size_t)nm * nb * sizeof *dense);
+    m->band_lo = malloc((size_t)nm * sizeof(int));
+    m->band_len = malloc((size_t)nm * sizeof(int));
+    m->band_off = malloc((size_t)nm * sizeof(int));
+    if (!fp || !dense || !m->band_lo || !m->band_len || !m->band_off) {
+        free(fp);
+        free(dense);
+        return -1;
+    }
+    double mmin = hz_to_mel(m->c.fmin), mmax = hz_to_mel(m->c.fmax);
+    for (int i = 0; i < nm + 2; i++) fp[i] = mel_to_hz(mmin + (mmax - mmin) * i / (nm + 1));
+    const double top = (double)(m->c.sample_rate / 2);
+    long total = 0;
+    for (int b = 0; b < nm; b++) {
+        double enorm = 2.0 / (fp[b + 2] - fp[b]);
+        int lo = -1, hi = -1;
+        for (int k = 0; k < nb; k++) {
+            double f = nb > 1 ? top * k / (nb - 1) : 0.0;
+            double down = (f - fp[b]) / (fp[b + 1] - fp[b]);
+            double up = (fp[b + 2] - f) / (fp[b + 2] - fp[b + 1]);
+            double w = fmax(0.0, fmin(down, up)) * enorm;
+            dense[(size_t)b * nb + k] = w;
+            if (w > 0) {
+                if (lo < 0) lo = k;
+                hi = k;
+            }
+        }
+        /* A band narrower than one bin has no weights (torchaudio warns, output is 0). */
+        m->band_lo[b] = lo < 0 ? 0 : lo;
+        m->band_len[b] = lo < 0 ? 0 : hi - lo + 1;
+        m->band_off[b] = (int)total;
+        total += m->band_len[b];
+    }
+    m->weights = malloc((size_t)(total ? total : 1) * sizeof *m->weights);
+    if (!m->weights) {
+        free(fp);
+        free(dense);
+        return -1;
+    }
+    for (int b = 0; b < nm; b++)
+        for (int j = 0; j < m->band_len[b]; j++)
+            m->weights[m->band_off[b] + j] = (float)dense[(size_t)b * nb + m->band_lo[b] + j];
+    free(fp);
+    free(dense);
+    return 0;
+}
+
+static void plan_free(plan_t *p)
+{
+    if (!p) return;
+    kiss_fftr_free(p->fft);
+    free(p->frame);
+    free(p->spec);
+    free(p->padded);
+    free(p);
+}
+
+static plan_t *plan_new(const mel_t *m)
+{
+    plan_t *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    p->fft = kiss_fftr_alloc(m->c.n_fft, 0, NULL, NULL);
+    p->frame = malloc((size_t)m->c.n_fft * sizeof *p->frame);
+    p->spec = malloc((size_t)m->nbins * sizeof *p->spec);
+    p->padded = malloc((size_t)(m->c.clip_samples + m->c.n_fft) * sizeof *p->padded);
+    if (!p->fft || !p->frame || !p->spec || !p->padded) {
+        plan_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+/* Plans are handed out from a free list; a new one is made only when every existing plan is
+ * busy, so there are at most as many plans as concurrent callers. If memory runs out, the
+ * caller waits for a busy plan instead (mel_init made one, so one always comes back). */
+static plan_t *plan_take(const mel_t *m)
+{
+    pool_t *pl = m->pool;
+    pthread_mutex_lock(&pl->lock);
+    plan_t *p = pl->free;
+    if (p) {
+        pl->free = p->next;
+        pthread_mutex_unlock(&pl->lock);
+        return p;
+    }
+    pthread_mutex_unlock(&pl->lock);
+    p = plan_new(m);
+    pthread_mutex_lock(&pl->lock);
+    if (p) {
+        p->all_next = pl->all;
+        pl->all = p;
+    } else {
+        while (!pl->free) pthread_cond_wait(&pl->returned, &pl->lock);
+        p = pl->free;
+        pl->free = p->next;
+    }
+    pthread_mutex_unlock(&pl->lock);
+    return p;
+}
+
+static void plan_give(const mel_t *m, plan_t *p)
+{
+    pool_t *pl = m->pool;
+    pthread_mutex_lock(&pl->lock);
+    p->next = pl->free;
+    pl->free = p;
+    pthread_cond_signal(&pl->returned);
+    pthread_mutex_unlock(&pl->lock);
+}
+
+mel_t *mel_init(const feat_config_t *c, char *err)
+{
+    if (feat_config_check(c, err)) return NULL;
+    mel_t *m = calloc(1, sizeof *m);
+    if (!m) {
+        st_err(err, "mel: out of memory");
+        return NULL;
+    }
+    m->c = *c;
+    m->frames = feat_config_frames(c);
+    m->nbins = c->n_fft / 2 + 1;
+    m->window = malloc((size_t)c->n_fft * sizeof *m->window);
+    m->pool = calloc(1, sizeof *m->pool);
+    if (m->pool) {
+        pthread_mutex_init(&m->pool->lock, NULL);
+        pthread_cond_init(&m->pool->returned, NULL);
+    }
+    plan_t *first = m->pool ? plan_new(m) : NULL;
+    if (!m->window || !first || build_filterbank(m)) {
+        st_err(err, "mel: out of memory");
+        plan_free(first);
+        mel_free(m);
+        return NULL;
+    }
+    /* One plan up front, so a single-threaded user never allocates in mel_compute. */
+    m->pool->all = first;
+    m->pool->free = first;
+    for (int i = 0; i < c->n_fft; i++)
+        m->window[i] = (float)(0.5 - 0.5 * cos(2.0 * M_PI * i / c->n_fft));
+    return m;
+}
+
+int mel_frames(const mel_t *m) { return m->frames; }
+
+const feat_config_t *mel_config(const mel_t *m) { return &m->c; }
+
+/* Fills p->padded with the centred-STFT input: n_fft/2 reflected samples (the edge sample
+ * not repeated, as torch.stft's reflect pad), the clip, n_fft/2 reflected samples. Every
+ * frame is then a plain slice. Non-finite samples become 0; absurdly loud input is scaled
+ * to peak 1 (the output is relative to the clip's maximum, so only overflow changes). */
+static void pad_clip(const mel_t *m, const float *clip, float *padded)
+{
+    const int L = m->c.clip_samples, h = m->c.n_fft / 2;
+    float *mid = padded + h;
+    /* x*0 is 0 for finite x and NaN otherwise: the copy finds bad input for free. */
+    float probe = 0.0f, peak = 0.0f;
+    for (int i = 0; i < L; i++) {
+        float v = clip[i];
+        mid[i] = v;
+        probe += v * 0.0f;
+        float a = fabsf(v);
+        peak = a > peak ? a : peak;
+    }
+    if (probe != 0.0f || peak > 1e4f) {
+        float pk = 0.0f;
+        for (int i = 0; i < L; i++) {
+            mid[i] = isfinite(mid[i]) ? mid[i] : 0.0f;
+            pk = fabsf(mid[i]) > pk ? fabsf(mid[i]) : pk;
+        }
+        if (pk > 1e4f)
+            for (int i = 0; i < L; i++) mid[i] /= pk;
+    }
+    /* h < L (feat_config_check), so one reflection reaches every padded sample. */
+    for (int i = 1; i <= h; i++) {
+        mid[-i] = mid[i < L ? i : L - 1];
+        mid[L - 1 + i] = mid[L - 1 - i >= 0 ? L - 1 - i : 0];
+    }
+}
+
+/* Dot product with 8 independent partial sums: a single running sum is one long chain of
+ * dependent adds (the compiler may not reorder float adds), 8 lanes fill a vector FMA. */
+static float dot(const float *a, const float *b, int n)
+{
+    float acc[8] = {0};
+    int j = 0;
+    for (; j + 8 <= n; j += 8)
+        for (int q = 0; q < 8; q++) acc[q] += a[j + q] * b[j + q];
+    float s = 0.0f;
+    for (; j < n; j++) s += a[j] * b[j];
+    for (int q = 0; q < 8; q++) s += acc[q];
+    return s;
+}
+
+/* The mel power spectrogram (n_mels, frames) of one clip using plan p's scratch. */
+static void mel_power(const mel_t *m, plan_t *p, const float *clip, float *out)
+{
+    const int W = m->frames, nm = m->c.n_mels, nb = m->nbins, n = m->c.n_fft, hop = m->c.hop;
+    pad_clip(m, clip, p->padded);
+    const float *w = m->window;
+    float *power = p->frame; /* reused after the FFT has consumed the frame */
+    for (int t = 0; t < W; t++) {
+        const float *src = p->padded + (size_t)t * hop;
+        for (int i = 0; i < n; i++) p->frame[i] = src[i] * w[i];
+        kiss_fftr(p->fft, p->frame, p->spec);
+        for (int k = 0; k < nb; k++) power[k] = p->spec[k].r * p->spec[k].r + p->spec[k].i * p->spec[k].i;
+        for (int b = 0; b < nm; b++) {
+            const float *wt = m->weights + m->band_off[b];
+            const float *pw = power + m->band_lo[b];
+            out[(size_t)b * W + t] = dot(wt, pw, m->band_len[b]);
+        }
+    }
+}
+
+void mel_compute_power(const mel_t *m, const float *clip, float *out)
+{
+    plan_t *p = plan_take(m);
+    mel_power(m, p, clip, out);
+    plan_give(m, p);
+}
+
+/* power_to_db(ref=max, amin=1e-10, top_db=80): the top value is 0 dB, the floor -80 dB
+ * (an all-zero input, max below amin, is 0 dB everywhere). With net set, writes the network
+ * input (dB + 40) / 80 instead. */
+static void power_to_db(float *s, size_t n, int net)
+{
+    const double amin = 1e-10;
+    float mx = 0.0f;
+    for (size_t i = 0; i < n; i++) mx = s[i] > mx ? s[i] : mx;
+    const double ref = fmax((double)mx, amin);
+    /* 10*log10(v/ref) as one float log: float keeps ~1e-6 dB here, far inside tolerance. */
+    const float inv_ref = (float)(1.0 / ref);
+    const float a = net ? 1.0f / 80.0f : 1.0f, b = net ? 0.5f : 0.0f; /* (db + 40)/80 */
+    const float floor_v = -80.0f * a + b;
+    /* max(s, amin) below ref*1e-8 is under the floor: skip its logarithm. When amin itself is
+     * above that level nothing can be skipped (those values sit at 10log10(amin/ref)). */
+    const float below = ref * 1e-8 > amin ? (float)(ref * 1e-8) : 0.0f;
+    const float amin_f = (float)amin;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < below) {
+            s[i] = floor_v;
+            continue;
+        }
+        float v = s[i] > amin_f ? s[i] : amin_f;
+        float db = 10.0f * log10f(v * inv_ref);
+        db = db < -80.0f ? -80.0f : db;
+        s[i] = db * a + b;
+    }
+}
+
+void mel_compute_db(const mel_t *m, const float *clip, float *out)
+{
+    plan_t *p = plan_take(m);
+    mel_power(m, p, clip, out);
+    plan_give(m, p);
+    power_to_db(out, (size_t)m->c.n_mels * m->frames, 0);
+}
+
+void mel_compute(const mel_t *m, const float *clip, float *out)
+{
+    plan_t *p = plan_take(m);
+    mel_power(m, p, clip, out);
+    plan_give(m, p);
+    power_to_db(out, (size_t)m->c.n_mels * m->frames, 1);
+}
+
+void mel_compute_batch(const mel_t *m, const float *clips, int n, float *out)
+{
+    const size_t in_stride = (size_t)m->c.clip_samples, out_stride = (size_t)m->c.n_mels * m->frames;
+#pragma omp parallel for schedule(static)
+    for (int i = 0; i < n; i++) mel_compute(m, clips + i * in_stride, out + i * out_stride);
+}
+
+void mel_free(mel_t *m)
+{
+    if (!m) return;
+    if (m->pool) {
+        for (plan_t *p = m->pool->all, *next; p; p = next) {
+            next = p->all_next;
+            plan_free(p);
+        }
+        pthread_mutex_destroy(&m->pool->lock);
+        pthread_cond_destroy(&m->pool->returned);
+        free(m->pool);
+    }
+    free(m->window);
+    free(m->band_lo);
+    free(m->band_len);
+    free(m->band_off);
+    free(m->weights);
+    free(m);
+}

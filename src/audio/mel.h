@@ -1,0 +1,48 @@
+/* mel.h: the log-mel front end (design.md section 2).
+ *
+ * clip (clip_samples) -> centred STFT with reflect padding and a periodic Hann window
+ * (KissFFT real FFT) -> power -> Slaney mel filterbank (applied as sparse triangles) ->
+ * power_to_db(ref=max, amin=1e-10, top_db=80) -> (dB + 40) / 80, shape (n_mels, frames).
+ *
+ * A mel_t holds the window, the filterbank and a pool of FFT plans; it is built once and
+ * may be shared by any number of threads (mel_compute takes a plan from the pool, so
+ * concurrent calls never share scratch memory).
+ */
+#ifndef ST_MEL_H
+#define ST_MEL_H
+
+typedef struct {
+    int sample_rate;    /* Hz, 16000 */
+    int clip_samples;   /* samples per clip, 16000 */
+    int n_fft;          /* FFT size = window length, 2048; even */
+    int hop;            /* hop length, 512 */
+    int n_mels;         /* mel bands = network input height, 32 */
+    double fmin, fmax;  /* filterbank edges in Hz, 0 and 8000 */
+} feat_config_t;
+
+/* design.md section 2 values: 16 kHz, 16000 samples, n_fft 2048, hop 512, 32 mels, 0-8000 Hz. */
+void feat_config_default(feat_config_t *c);
+/* Checks ranges and consistency; names the offending field in err. */
+int feat_config_check(const feat_config_t *c, char *err);
+/* Time frames for a configuration: 1 + clip_samples / hop (centred STFT). */
+int feat_config_frames(const feat_config_t *c);
+
+typedef struct mel mel_t;
+
+mel_t *mel_init(const feat_config_t *c, char *err);
+/* Time frames W (32 by default). */
+int mel_frames(const mel_t *m);
+/* The configuration the front end was built with. */
+const feat_config_t *mel_config(const mel_t *m);
+/* clip (clip_samples) -> out (n_mels, frames) network input (dB + 40) / 80. Thread-safe.
+ * Non-finite input samples are treated as 0 so that the output is always finite. */
+void mel_compute(const mel_t *m, const float *clip, float *out);
+/* Same, but writes the floored dB values (before the (dB+40)/80 scaling). */
+void mel_compute_db(const mel_t *m, const float *clip, float *out);
+/* n clips (n, clip_samples) -> out (n, n_mels, frames), OpenMP over clips. */
+void mel_compute_batch(const mel_t *m, const float *clips, int n, float *out);
+/* The mel power spectrogram before dB, (n_mels, frames); for tests and tools. */
+void mel_compute_power(const mel_t *m, const float *clip, float *out);
+void mel_free(mel_t *m);
+
+#endif

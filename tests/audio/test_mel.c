@@ -1,0 +1,248 @@
+/* Tests for the log-mel front end against torchaudio 0.13 MelSpectrogram (float64) followed
+ * by power_to_db(ref=max, amin=1e-10) (scripts/gen_audio_fixtures.py), for three settings and
+ * speech (espeak-ng), tones, silence, noise and a quiet clip. */
+#include <check.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audio/audio.h"
+#include "audio/mel.h"
+#include "common/err.h"
+#include "common/npy.h"
+
+static const char *fixtures;
+static const char *clips[] = {"speech_yes", "speech_stop", "tones", "silence", "noise", "quiet"};
+#define NCLIPS 6
+
+static char *fixture(const char *name)
+{
+    static char buf[1024];
+    snprintf(buf, sizeof buf, "%s/audio/%s", fixtures, name);
+    return buf;
+}
+
+static float *load_npy(const char *name, int64_t *rows, int64_t *cols)
+{
+    float *d;
+    int ndim;
+    int64_t shape[NPY_MAX_DIMS];
+    char err[ST_ERR_LEN];
+    int rc = npy_read_f32(fixture(name), &d, &ndim, shape, err);
+    ck_assert_msg(rc == 0, "%s", err);
+    ck_assert_int_eq(ndim, 2);
+    *rows = shape[0];
+    *cols = shape[1];
+    return d;
+}
+
+static int read_setting(const char *want, feat_config_t *c)
+{
+    FILE *f = fopen(fixture("settings.txt"), "r");
+    ck_assert_ptr_nonnull(f);
+    char name[16];
+    int found = 0;
+    while (fscanf(f, "%15s %d %d %d %d %d %lf %lf", name, &c->sample_rate, &c->clip_samples, &c->n_fft,
+                  &c->hop, &c->n_mels, &c->fmin, &c->fmax) == 8)
+        if (strcmp(name, want) == 0) {
+            found = 1;
+            break;
+        }
+    fclose(f);
+    return found;
+}
+
+/* max over entries of |ours - max(ref, -80)| in dB, where ours is floored at -80. */
+static double parity(const char *setting, const char *clip)
+{
+    feat_config_t c;
+    ck_assert(read_setting(setting, &c));
+    char err[ST_ERR_LEN], name[128];
+    mel_t *m = mel_init(&c, err);
+    ck_assert_msg(m != NULL, "%s", err);
+    float *x = malloc((size_t)c.clip_samples * sizeof *x);
+    snprintf(name, sizeof name, "clips/%s.wav", clip);
+    int rc = audio_load_clip(fixture(name), c.sample_rate, c.clip_samples, x, err);
+    ck_assert_msg(rc == 0, "%s", err);
+    int64_t rows, cols;
+    snprintf(name, sizeof name, "mel_%s_%s.npy", setting, clip);
+    float *ref = load_npy(name, &rows, &cols);
+    ck_assert_int_eq(rows, c.n_mels);
+    ck_assert_int_eq(cols, mel_frames(m));
+    size_t n = (size_t)rows * cols;
+    float *db = malloc(n * sizeof *db), *net = malloc(n * sizeof *net);
+    mel_compute_db(m, x, db);
+    mel_compute(m, x, net);
+    double worst = 0;
+    for (size_t i = 0; i < n; i++) {
+        worst = fmax(worst, fabs(db[i] - fmax(ref[i], -80.0)));
+        /* Network input is (dB + 40) / 80 of the same values. */
+        ck_assert_float_eq_tol(net[i], (db[i] + 40.0f) / 80.0f, 1e-6);
+        ck_assert(net[i] >= -0.5f && net[i] <= 0.5f);
+    }
+    free(db);
+    free(net);
+    free(ref);
+    free(x);
+    mel_free(m);
+    return worst;
+}
+
+START_TEST(test_parity_torchaudio)
+{
+    const char *settings[] = {"A", "B", "C"};
+    double all = 0;
+    for (int s = 0; s < 3; s++)
+        for (int k = 0; k < NCLIPS; k++) {
+            double w = parity(settings[s], clips[k]);
+            all = fmax(all, w);
+            ck_assert_msg(w <= 0.01, "setting %s clip %s: max |dB diff| %.5f > 0.01", settings[s],
+                          clips[k], w);
+        }
+    printf("mel parity: max |dB diff| vs torchaudio over 3 settings x %d clips: %.5f\n", NCLIPS, all);
+}
+END_TEST
+
+START_TEST(test_power_relative)
+{
+    /* The mel power itself (before dB), setting A: relative error on bands above 1e-6 of the
+     * clip's maximum. */
+    feat_config_t c;
+    feat_config_default(&c);
+    char err[ST_ERR_LEN], name[128];
+    mel_t *m = mel_init(&c, err);
+    ck_assert_ptr_nonnull(m);
+    float x[16000], out[32 * 32];
+    for (int k = 0; k < NCLIPS; k++) {
+        snprintf(name, sizeof name, "clips/%s.wav", clips[k]);
+        ck_assert_int_eq(audio_load_clip(fixture(name), 16000, 16000, x, err), 0);
+        int64_t r, cc;
+        snprintf(name, sizeof name, "melpow_A_%s.npy", clips[k]);
+        float *ref = load_npy(name, &r, &cc);
+        mel_compute_power(m, x, out);
+        float mx = 0;
+        for (int i = 0; i < 1024; i++) mx = fmaxf(mx, ref[i]);
+        for (int i = 0; i < 1024; i++) {
+            if (ref[i] > 1e-6f * mx)
+                ck_assert_msg(fabsf(out[i] - ref[i]) <= 2e-4f * ref[i], "%s %d: %g vs %g", clips[k], i,
+                              out[i], ref[i]);
+            else
+                ck_assert(fabsf(out[i] - ref[i]) <= 2e-4f * 1e-6f * mx + 1e-12f);
+        }
+        free(ref);
+    }
+    mel_free(m);
+}
+END_TEST
+
+START_TEST(test_defaults_and_shape)
+{
+    feat_config_t c;
+    feat_config_default(&c);
+    ck_assert_int_eq(c.sample_rate, 16000);
+    ck_assert_int_eq(c.clip_samples, 16000);
+    ck_assert_int_eq(c.n_fft, 2048);
+    ck_assert_int_eq(c.hop, 512);
+    ck_assert_int_eq(c.n_mels, 32);
+    ck_assert(c.fmin == 0.0 && c.fmax == 8000.0);
+    ck_assert_int_eq(feat_config_frames(&c), 32);
+    c.n_fft = 480;
+    c.hop = 160;
+    c.n_mels = 40;
+    ck_assert_int_eq(feat_config_frames(&c), 101);
+}
+END_TEST
+
+START_TEST(test_silence_is_zero_db)
+{
+    feat_config_t c;
+    feat_config_default(&c);
+    mel_t *m = mel_init(&c, NULL);
+    static float x[16000], out[1024];
+    memset(x, 0, sizeof x);
+    mel_compute_db(m, x, out);
+    for (int i = 0; i < 1024; i++) ck_assert_float_eq(out[i], 0.0f);
+    /* Non-finite samples are treated as zeros: output stays finite and equals the zero clip. */
+    x[100] = NAN;
+    x[9000] = INFINITY;
+    mel_compute_db(m, x, out);
+    for (int i = 0; i < 1024; i++) ck_assert_float_eq(out[i], 0.0f);
+    mel_free(m);
+}
+END_TEST
+
+static void expect_bad(feat_config_t c, const char *field)
+{
+    char err[ST_ERR_LEN] = "";
+    ck_assert_int_eq(feat_config_check(&c, err), -1);
+    ck_assert_msg(strstr(err, field) != NULL, "'%s' not in: %s", field, err);
+    ck_assert_ptr_null(mel_init(&c, err));
+}
+
+START_TEST(test_config_check)
+{
+    feat_config_t d, c;
+    feat_config_default(&d);
+    ck_assert_int_eq(feat_config_check(&d, NULL), 0);
+    c = d, c.n_fft = 2047, expect_bad(c, "n_fft");
+    c = d, c.n_fft = 0, expect_bad(c, "n_fft");
+    c = d, c.clip_samples = 1000, expect_bad(c, "n_fft");
+    c = d, c.hop = 0, expect_bad(c, "hop");
+    c = d, c.n_mels = 0, expect_bad(c, "n_mels");
+    c = d, c.n_mels = 5000, expect_bad(c, "n_mels");
+    c = d, c.fmax = 9000, expect_bad(c, "fmax");
+    c = d, c.fmin = 8000, expect_bad(c, "fmin");
+    c = d, c.fmin = NAN, expect_bad(c, "fmin");
+    c = d, c.sample_rate = 0, expect_bad(c, "sample rate");
+    c = d, c.clip_samples = -5, expect_bad(c, "clip length");
+}
+END_TEST
+
+START_TEST(test_threads_same_bytes)
+{
+    /* mel_compute from many threads at once (shared mel_t) equals the serial result. */
+    feat_config_t c;
+    feat_config_default(&c);
+    mel_t *m = mel_init(&c, NULL);
+    const int n = 24;
+    float *x = malloc((size_t)n * 16000 * sizeof *x);
+    float *a = malloc((size_t)n * 1024 * sizeof *a), *b = malloc((size_t)n * 1024 * sizeof *b);
+    for (int i = 0; i < n * 16000; i++) x[i] = (float)sin(i * 0.001 * (1 + i / 16000)) * 0.3f;
+    for (int i = 0; i < n; i++) mel_compute(m, x + (size_t)i * 16000, a + (size_t)i * 1024);
+    omp_set_num_threads(4);
+    mel_compute_batch(m, x, n, b);
+    ck_assert_int_eq(memcmp(a, b, (size_t)n * 1024 * sizeof *a), 0);
+    free(x);
+    free(a);
+    free(b);
+    mel_free(m);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("mel");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_parity_torchaudio);
+    tcase_add_test(tc, test_power_relative);
+    tcase_add_test(tc, test_defaults_and_shape);
+    tcase_add_test(tc, test_silence_is_zero_db);
+    tcase_add_test(tc, test_config_check);
+    tcase_add_test(tc, test_threads_same_bytes);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    fixtures = getenv("ST_FIXTURES");
+    if (!fixtures) fixtures = "tests/fixtures";
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

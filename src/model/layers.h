@@ -1,0 +1,69 @@
+/* layers.h: the layers of src/model as plain forward/backward function pairs (internal).
+ *
+ * Activations are channel-major, (C, N, H, W): each channel of the whole mini-batch is one
+ * contiguous run, so a convolution is one GEMM over the batch (C_out x K) . (K x N*Ho*Wo)
+ * and batch norm reduces contiguous memory. Backward functions accumulate into parameter
+ * gradients; for input gradients an `accumulate` flag says whether to add to or overwrite
+ * the destination (overwriting saves zeroing big buffers).
+ */
+#ifndef ST_MODEL_LAYERS_H
+#define ST_MODEL_LAYERS_H
+
+#include <stddef.h>
+
+/* Wall-clock accumulators a layer may fill (NULL = not timed). */
+typedef struct {
+    double gemm, im2col, col2im, bn, other;
+} layer_time_t;
+
+typedef struct {
+    int n, cin, h, w;       /* input (cin, n, h, w) */
+    int cout, k, stride, pad;
+    int ho, wo;             /* output (cout, n, ho, wo); filled by conv_dims */
+} conv_dims_t;
+
+void conv_dims(conv_dims_t *d, int n, int cin, int h, int w, int cout, int k, int stride, int pad);
+/* Images per im2col chunk: at most col_cap floats of columns (but >= 1 image), split evenly
+ * over the batch. The result depends only on the shapes and col_cap. */
+int conv_chunk(const conv_dims_t *d, size_t col_cap);
+
+/* out (cout, n, ho, wo) = conv(in (cin, n, h, w), wt (cout, cin, k, k)) [+ out if accumulate].
+ * col: scratch of at least cin*k*k*ho*wo * conv_chunk(d, col_cap) floats. */
+void conv_forward(float *out, const float *in, const float *wt, const conv_dims_t *d,
+                  float *col, size_t col_cap, int accumulate, layer_time_t *t);
+/* dwt += dL/dwt; din (may be NULL: not needed) = or += dL/din. */
+void conv_backward(float *din, float *dwt, const float *dout, const float *in, const float *wt,
+                   const conv_dims_t *d, float *col, size_t col_cap, int accumulate,
+                   layer_time_t *t);
+
+/* Fused batch norm + ReLU over (C, M) with M = N*H*W per channel.
+ * train=1: batch mean and biased variance normalise; saves mean and rstd = 1/sqrt(var+eps);
+ * running_mean/var move by `momentum` toward the mean and the unbiased variance.
+ * train=0: normalises with the running statistics (mean/rstd are still written). */
+void bnrelu_forward(float *out, const float *in, const float *gamma, const float *beta,
+                    float *mean, float *rstd, float *run_mean, float *run_var, int C, size_t M,
+                    int train, float momentum, float eps);
+/* Recomputes the forward output from saved mean/rstd (what bnrelu_forward wrote). */
+void bnrelu_apply(float *out, const float *in, const float *gamma, const float *beta,
+                  const float *mean, const float *rstd, int C, size_t M);
+/* Train-mode backward. dout: grad of the ReLU output; out: the ReLU output (its mask).
+ * din may equal dout (in place) only when accumulate = 0. */
+void bnrelu_backward(float *din, float *dgamma, float *dbeta, const float *dout, const float *in,
+                     const float *out, const float *gamma, const float *mean, const float *rstd,
+                     int C, size_t M, int accumulate);
+
+/* Global average pool: in (C, N, HW) -> out (N, C). */
+void avgpool_forward(float *out, const float *in, int C, int N, int HW);
+void avgpool_backward(float *din, const float *dout, int C, int N, int HW, int accumulate);
+
+/* out (N, K) = in (N, C) . wt (K, C)^T + bias (K). */
+void linear_forward(float *out, const float *in, const float *wt, const float *bias, int N, int C,
+                    int K);
+/* dwt, dbias += ; din (N, C) = or += . */
+void linear_backward(float *din, float *dwt, float *dbias, const float *dout, const float *in,
+                     const float *wt, int N, int C, int K, int accumulate);
+
+/* Mean over N of -sum_k y log softmax(z); dlogits = (softmax(z) * sum_k y - y) / N. */
+float softmax_ce(float *dlogits, const float *logits, const float *y, int N, int K);
+
+#endif

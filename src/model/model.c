@@ -1,0 +1,500 @@
+/* model.c: PreAct-ResNet18 (FMix variant) built from the layers in layers.h.
+ *
+ * Memory plan (llm.c style): params, grads, momentum, BN running stats and activations are
+ * one allocation each. Per block only the conv outputs h = conv1(a) and o (block output)
+ * are kept for backward; a = ReLU(BN1(x)) and b = ReLU(BN2(h)) are recomputed from the saved
+ * batch statistics when backward needs them (one cheap elementwise pass each), which halves
+ * the activation memory. Backward runs through three gradient buffers (g0: grad of the block
+ * output/input, g1: grad of b then h in place, g2: grad of a) and one scratch s for a/b.
+ */
+#include "model/model.h"
+
+#include "common/err.h"
+#include "common/rng.h"
+#include "model/layers.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BN_EPS 1e-5f
+#define BN_MOMENTUM 0.1f
+/* Upper bound of the im2col buffer (floats) unless one image needs more: 16 Mi floats =
+ * 64 MiB; big enough that the deep layers' GEMMs stay wide, small next to the activations. */
+#ifndef COL_CAP_FLOATS
+#define COL_CAP_FLOATS ((size_t)16 << 20)
+#endif
+
+enum { G_STEM, G_L1, G_L2, G_L3, G_L4, G_HEAD, N_GROUPS };
+
+typedef struct {
+    conv_dims_t d;   /* shape at the current batch size */
+    size_t w;        /* weight offset in params: (cout, cin, k, k) */
+} conv_t;
+
+typedef struct {
+    int C;
+    size_t g, b;     /* gamma/beta offsets in params */
+    size_t stat;     /* running mean offset in stats; running var follows */
+    float *mean, *rstd;  /* saved batch statistics (in acts) */
+} bn_t;
+
+typedef struct {
+    int cin, cout, stride, hin, win, ho, wo, has_sc;
+    bn_t bn1, bn2;
+    conv_t c1, c2, sc;
+    float *h, *o;    /* (cout, N, ho, wo) saved activations */
+} block_t;
+
+struct model {
+    model_config_t cfg;
+    int max_batch;
+    size_t nparams, nstats, nacts, act_max;
+    size_t chunk_cap, col_size;  /* im2col chunking cap and buffer size (floats) */
+    float *params, *grads, *momentum, *stats, *acts;
+    conv_t c0;
+    bn_t bn0;
+    block_t blk[8];
+    size_t lin_w, lin_b;
+    int feat;        /* 8k: features into the linear layer */
+    int hf, wf;      /* final spatial size */
+    float *xin;      /* (in_ch, N, h, w) */
+    float *stem_c, *stem_a;  /* (k, N, h, w) conv output and block-0 input */
+    float *pooled, *dpooled, *logits, *dlogits;  /* (N, feat), (N, classes) */
+    float *g0, *g1, *g2, *s, *col;
+    int last_n;
+    int prof;
+    layer_time_t prof_t[N_GROUPS];
+};
+
+static int out_size(int in, int k, int s, int pad) { return (in + 2 * pad - k) / s + 1; }
+
+/* Assigns offsets in the order of the reference module's named_parameters(). */
+static size_t take(size_t *cursor, size_t count)
+{
+    size_t at = *cursor;
+    *cursor += count;
+    return at;
+}
+
+static void bn_layout(bn_t *bn, int C, size_t *pc, size_t *sc)
+{
+    bn->C = C;
+    bn->g = take(pc, C);
+    bn->b = take(pc, C);
+    bn->stat = take(sc, 2 * (size_t)C);
+}
+
+static void conv_layout(conv_t *c, int n, int cin, int h, int w, int cout, int k, int s, int pad,
+                        size_t *pc)
+{
+    conv_dims(&c->d, n, cin, h, w, cout, k, s, pad);
+    c->w = take(pc, (size_t)cout * cin * k * k);
+}
+
+static void *alloc_floats(size_t n)
+{
+    void *p = NULL;
+    if (n == 0) n = 1;
+    if (posix_memalign(&p, 64, n * sizeof(float)) != 0) return NULL;
+    return p;
+}
+
+static void set_batch(model_t *m, int n)
+{
+    conv_dims_t *d = &m->c0.d;
+    conv_dims(d, n, d->cin, d->h, d->w, d->cout, d->k, d->stride, d->pad);
+    for (int b = 0; b < 8; b++) {
+        block_t *B = &m->blk[b];
+        conv_t *cs[3] = {&B->c1, &B->c2, &B->sc};
+        for (int i = 0; i < 2 + B->has_sc; i++) {
+            d = &cs[i]->d;
+            conv_dims(d, n, d->cin, d->h, d->w, d->cout, d->k, d->stride, d->pad);
+        }
+    }
+}
+
+static void init_uniform(rng_t *r, float *p, size_t n, double bound)
+{
+    for (size_t i = 0; i < n; i++) p[i] = (float)rng_range(r, -bound, bound);
+}
+
+static void init_params(model_t *m, uint64_t seed)
+{
+    rng_t r;
+    rng_init(&r, seed);
+    float *P = m->params;
+    /* Walk the tensors in parameter order so the draw order is fixed. */
+#define INIT_CONV(c) init_uniform(&r, P + (c).w, (size_t)(c).d.cout * (c).d.cin * (c).d.k * (c).d.k, \
+                                  1.0 / sqrt((double)(c).d.cin * (c).d.k * (c).d.k))
+#define INIT_BN(bn) do { for (int i_ = 0; i_ < (bn).C; i_++) { P[(bn).g + i_] = 1.0f; P[(bn).b + i_] = 0.0f; \
+        m->stats[(bn).stat + i_] = 0.0f; m->stats[(bn).stat + (bn).C + i_] = 1.0f; } } while (0)
+    INIT_CONV(m->c0);
+    INIT_BN(m->bn0);
+    for (int b = 0; b < 8; b++) {
+        block_t *B = &m->blk[b];
+        INIT_BN(B->bn1);
+        INIT_CONV(B->c1);
+        INIT_BN(B->bn2);
+        INIT_CONV(B->c2);
+        if (B->has_sc) INIT_CONV(B->sc);
+    }
+    double bound = 1.0 / sqrt((double)m->feat);
+    init_uniform(&r, P + m->lin_w, (size_t)m->cfg.classes * m->feat, bound);
+    init_uniform(&r, P + m->lin_b, (size_t)m->cfg.classes, bound);
+#undef INIT_CONV
+#undef INIT_BN
+}
+
+model_t *model_init(const model_config_t *cfg, int max_batch, uint64_t seed, char *err)
+{
+    if (!cfg) { st_err(err, "model_init: no config"); return NULL; }
+    if (cfg->in_ch < 1 || cfg->in_ch > 4096) { st_err(err, "model: in_ch %d out of range 1..4096", cfg->in_ch); return NULL; }
+    if (cfg->classes < 1 || cfg->classes > 100000) { st_err(err, "model: classes %d out of range 1..100000", cfg->classes); return NULL; }
+    if (cfg->width < 1 || cfg->width > 1024) { st_err(err, "model: width %d out of range 1..1024", cfg->width); return NULL; }
+    if (cfg->h < 8 || cfg->w < 8 || cfg->h > 4096 || cfg->w > 4096) {
+        st_err(err, "model: input %dx%d out of range (8..4096 each)", cfg->h, cfg->w);
+        return NULL;
+    }
+    if (max_batch < 1 || max_batch > 65536) { st_err(err, "model: max_batch %d out of range 1..65536", max_batch); return NULL; }
+
+    model_t *m = calloc(1, sizeof *m);
+    if (!m) { st_err(err, "model: out of memory"); return NULL; }
+    m->cfg = *cfg;
+    m->max_batch = max_batch;
+    const int N = max_batch, k = cfg->width;
+    size_t pc = 0, sc = 0;
+
+    conv_layout(&m->c0, N, cfg->in_ch, cfg->h, cfg->w, k, 3, 1, 1, &pc);
+    bn_layout(&m->bn0, k, &pc, &sc);
+    size_t act_max = (size_t)(cfg->in_ch > k ? cfg->in_ch : k) * cfg->h * cfg->w;
+    int cin = k, h = cfg->h, w = cfg->w;
+    for (int b = 0; b < 8; b++) {
+        block_t *B = &m->blk[b];
+        int stage = b / 2, planes = k << stage;
+        int stride = (b % 2 == 0 && stage > 0) ? 2 : 1;
+        B->cin = cin;
+        B->cout = planes;
+        B->stride = stride;
+        B->hin = h;
+        B->win = w;
+        B->ho = out_size(h, 3, stride, 1);
+        B->wo = out_size(w, 3, stride, 1);
+        B->has_sc = stride != 1 || cin != planes;
+        bn_layout(&B->bn1, cin, &pc, &sc);
+        conv_layout(&B->c1, N, cin, h, w, planes, 3, stride, 1, &pc);
+        bn_layout(&B->bn2, planes, &pc, &sc);
+        conv_layout(&B->c2, N, planes, B->ho, B->wo, planes, 3, 1, 1, &pc);
+        if (B->has_sc) conv_layout(&B->sc, N, cin, h, w, planes, 1, stride, 0, &pc);
+        cin = planes;
+        h = B->ho;
+        w = B->wo;
+        size_t sz = (size_t)planes * h * w;
+        if (sz > act_max) act_max = sz;
+    }
+    m->feat = cin;
+    m->hf = h;
+    m->wf = w;
+    m->lin_w = take(&pc, (size_t)cfg->classes * cin);
+    m->lin_b = take(&pc, (size_t)cfg->classes);
+    m->nparams = pc;
+    m->nstats = sc;
+    act_max *= N;
+    m->act_max = act_max;
+
+    /* Column buffer. The chunking cap depends on the config only (never on max_batch or
+     * threads), so a given batch size always splits the same way and a model restored from
+     * a checkpoint with another max_batch continues bit for bit. */
+    size_t one = 0;
+    const conv_t *convs[25];
+    int ncv = 0;
+    convs[ncv++] = &m->c0;
+    for (int b = 0; b < 8; b++) {
+        convs[ncv++] = &m->blk[b].c1;
+        convs[ncv++] = &m->blk[b].c2;
+        if (m->blk[b].has_sc) convs[ncv++] = &m->blk[b].sc;
+    }
+    for (int i = 0; i < ncv; i++) {
+        const conv_dims_t *d = &convs[i]->d;
+        size_t per = (size_t)d->cin * d->k * d->k * d->ho * d->wo;
+        if (per > one) one = per;
+    }
+    m->chunk_cap = one > COL_CAP_FLOATS ? one : COL_CAP_FLOATS;
+    m->col_size = 0;
+    for (int i = 0; i < ncv; i++) {
+        const conv_dims_t *d = &convs[i]->d;
+        size_t per = (size_t)d->cin * d->k * d->k * d->ho * d->wo;
+        size_t imgs = m->chunk_cap / per;
+        if (imgs > (size_t)N) imgs = (size_t)N;
+        if (per * imgs > m->col_size) m->col_size = per * imgs;
+    }
+
+    /* Activations: carve one allocation. */
+    size_t na = 0;
+    size_t o_xin = take(&na, (size_t)cfg->in_ch * N * cfg->h * cfg->w);
+    size_t o_sc = take(&na, (size_t)k * N * cfg->h * cfg->w);
+    size_t o_sa = take(&na, (size_t)k * N * cfg->h * cfg->w);
+    size_t o_h[8], o_o[8], o_bn[17];
+    for (int b = 0; b < 8; b++) {
+        size_t sz = (size_t)m->blk[b].cout * N * m->blk[b].ho * m->blk[b].wo;
+        o_h[b] = take(&na, sz);
+        o_o[b] = take(&na, sz);
+    }
+    bn_t *bns[17];
+    bns[0] = &m->bn0;
+    for (int b = 0; b < 8; b++) {
+        bns[1 + 2 * b] = &m->blk[b].bn1;
+        bns[2 + 2 * b] = &m->blk[b].bn2;
+    }
+    for (int i = 0; i < 17; i++) o_bn[i] = take(&na, 2 * (size_t)bns[i]->C);
+    size_t o_pool = take(&na, (size_t)N * m->feat);
+    size_t o_dpool = take(&na, (size_t)N * m->feat);
+    size_t o_log = take(&na, (size_t)N * cfg->classes);
+    size_t o_dlog = take(&na, (size_t)N * cfg->classes);
+    size_t o_g[4];
+    for (int i = 0; i < 4; i++) o_g[i] = take(&na, act_max);
+    size_t o_col = take(&na, m->col_size);
+    m->nacts = na;
+
+    m->params = alloc_floats(m->nparams);
+    m->grads = alloc_floats(m->nparams);
+    m->momentum = alloc_floats(m->nparams);
+    m->stats = alloc_floats(m->nstats);
+    m->acts = alloc_floats(m->nacts);
+    if (!m->params || !m->grads || !m->momentum || !m->stats || !m->acts) {
+        st_err(err, "model: out of memory (%zu parameters, %.0f MiB of activations at batch %d)",
+               m->nparams, m->nacts * 4.0 / 1048576.0, max_batch);
+        model_free(m);
+        return NULL;
+    }
+    float *A = m->acts;
+    m->xin = A + o_xin;
+    m->stem_c = A + o_sc;
+    m->stem_a = A + o_sa;
+    for (int b = 0; b < 8; b++) {
+        m->blk[b].h = A + o_h[b];
+        m->blk[b].o = A + o_o[b];
+    }
+    for (int i = 0; i < 17; i++) {
+        bns[i]->mean = A + o_bn[i];
+        bns[i]->rstd = A + o_bn[i] + bns[i]->C;
+    }
+    m->pooled = A + o_pool;
+    m->dpooled = A + o_dpool;
+    m->logits = A + o_log;
+    m->dlogits = A + o_dlog;
+    m->g0 = A + o_g[0];
+    m->g1 = A + o_g[1];
+    m->g2 = A + o_g[2];
+    m->s = A + o_g[3];
+    m->col = A + o_col;
+    /* Touch everything once so the first step does not pay the page faults. */
+    memset(m->acts, 0, m->nacts * sizeof(float));
+    memset(m->grads, 0, m->nparams * sizeof(float));
+    memset(m->momentum, 0, m->nparams * sizeof(float));
+    init_params(m, seed);
+    return m;
+}
+
+void model_free(model_t *m)
+{
+    if (!m) return;
+    free(m->params);
+    free(m->grads);
+    free(m->momentum);
+    free(m->stats);
+    free(m->acts);
+    free(m);
+}
+
+size_t model_param_count(const model_config_t *c)
+{
+    if (!c || c->in_ch < 1 || c->classes < 1 || c->width < 1) return 0;
+    size_t k = (size_t)c->width, n = k * c->in_ch * 9 + 2 * k, cin = k;
+    for (int b = 0; b < 8; b++) {
+        size_t planes = k << (b / 2);
+        int stride = (b % 2 == 0 && b > 0) ? 2 : 1;
+        n += 2 * cin + planes * cin * 9 + 2 * planes + planes * planes * 9;
+        if (stride != 1 || cin != planes) n += planes * cin;
+        cin = planes;
+    }
+    return n + (size_t)c->classes * cin + (size_t)c->classes;
+}
+
+const model_config_t *model_config(const model_t *m) { return &m->cfg; }
+int model_max_batch(const model_t *m) { return m->max_batch; }
+size_t model_num_params(const model_t *m) { return m->nparams; }
+float *model_params(model_t *m) { return m->params; }
+float *model_grads(model_t *m) { return m->grads; }
+float *model_momentum(model_t *m) { return m->momentum; }
+float *model_bn_stats(model_t *m) { return m->stats; }
+size_t model_num_bn_stats(const model_t *m) { return m->nstats; }
+const float *model_logits(const model_t *m) { return m->logits; }
+
+static layer_time_t *timer(model_t *m, int g) { return m->prof ? &m->prof_t[g] : NULL; }
+
+static void bn_fwd(model_t *m, bn_t *bn, float *out, const float *in, size_t M, int train, int g)
+{
+    double t0 = m->prof ? omp_get_wtime() : 0;
+    float *P = m->params, *S = m->stats + bn->stat;
+    bnrelu_forward(out, in, P + bn->g, P + bn->b, bn->mean, bn->rstd, S, S + bn->C, bn->C, M,
+                   train, BN_MOMENTUM, BN_EPS);
+    if (m->prof) m->prof_t[g].bn += omp_get_wtime() - t0;
+}
+
+static void bn_redo(model_t *m, bn_t *bn, float *out, const float *in, size_t M, int g)
+{
+    double t0 = m->prof ? omp_get_wtime() : 0;
+    bnrelu_apply(out, in, m->params + bn->g, m->params + bn->b, bn->mean, bn->rstd, bn->C, M);
+    if (m->prof) m->prof_t[g].bn += omp_get_wtime() - t0;
+}
+
+static void bn_bwd(model_t *m, bn_t *bn, float *din, const float *dout, const float *in,
+                   const float *out, size_t M, int accumulate, int g)
+{
+    double t0 = m->prof ? omp_get_wtime() : 0;
+    bnrelu_backward(din, m->grads + bn->g, m->grads + bn->b, dout, in, out, m->params + bn->g,
+                    bn->mean, bn->rstd, bn->C, M, accumulate);
+    if (m->prof) m->prof_t[g].bn += omp_get_wtime() - t0;
+}
+
+int model_forward(model_t *m, const float *x, int n, int train)
+{
+    if (!m || !x || n < 1 || n > m->max_batch) return -1;
+    set_batch(m, n);
+    m->last_n = n;
+    const model_config_t *c = &m->cfg;
+    const size_t hw = (size_t)c->h * c->w;
+    float *P = m->params;
+
+    double t0 = m->prof ? omp_get_wtime() : 0;
+    /* (n, in_ch, h, w) -> (in_ch, n, h, w) */
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int ch = 0; ch < c->in_ch; ch++)
+        for (int i = 0; i < n; i++)
+            memcpy(m->xin + ((size_t)ch * n + i) * hw, x + ((size_t)i * c->in_ch + ch) * hw,
+                   hw * sizeof(float));
+    if (m->prof) m->prof_t[G_STEM].other += omp_get_wtime() - t0;
+
+    conv_forward(m->stem_c, m->xin, P + m->c0.w, &m->c0.d, m->col, m->chunk_cap, 0, timer(m, G_STEM));
+    bn_fwd(m, &m->bn0, m->stem_a, m->stem_c, (size_t)n * hw, train, G_STEM);
+    const float *xb = m->stem_a;
+    for (int b = 0; b < 8; b++) {
+        block_t *B = &m->blk[b];
+        int g = G_L1 + b / 2;
+        layer_time_t *t = timer(m, g);
+        size_t min = (size_t)n * B->hin * B->win, mout = (size_t)n * B->ho * B->wo;
+        bn_fwd(m, &B->bn1, m->s, xb, min, train, g);  /* s = a */
+        if (B->has_sc) {
+            conv_forward(B->o, m->s, P + B->sc.w, &B->sc.d, m->col, m->chunk_cap, 0, t);
+        } else {
+            double t1 = t ? omp_get_wtime() : 0;
+            memcpy(B->o, xb, (size_t)B->cout * mout * sizeof(float));
+            if (t) t->other += omp_get_wtime() - t1;
+        }
+        conv_forward(B->h, m->s, P + B->c1.w, &B->c1.d, m->col, m->chunk_cap, 0, t);
+        bn_fwd(m, &B->bn2, m->s, B->h, mout, train, g);  /* s = b */
+        conv_forward(B->o, m->s, P + B->c2.w, &B->c2.d, m->col, m->chunk_cap, 1, t);
+        xb = B->o;
+    }
+    double t1 = m->prof ? omp_get_wtime() : 0;
+    avgpool_forward(m->pooled, xb, m->feat, n, m->hf * m->wf);
+    linear_forward(m->logits, m->pooled, P + m->lin_w, P + m->lin_b, n, m->feat, c->classes);
+    if (m->prof) m->prof_t[G_HEAD].other += omp_get_wtime() - t1;
+    return 0;
+}
+
+float model_loss(model_t *m, const float *y, int n)
+{
+    if (n != m->last_n) return NAN;
+    return softmax_ce(m->dlogits, m->logits, y, n, m->cfg.classes);
+}
+
+void model_zero_grad(model_t *m) { memset(m->grads, 0, m->nparams * sizeof(float)); }
+
+void model_backward(model_t *m, int n)
+{
+    if (n != m->last_n || n < 1) return;
+    const model_config_t *c = &m->cfg;
+    float *P = m->params, *G = m->grads;
+    double t0 = m->prof ? omp_get_wtime() : 0;
+    linear_backward(m->dpooled, G + m->lin_w, G + m->lin_b, m->dlogits, m->pooled, P + m->lin_w,
+                    n, m->feat, c->classes, 0);
+    avgpool_backward(m->g0, m->dpooled, m->feat, n, m->hf * m->wf, 0);
+    if (m->prof) m->prof_t[G_HEAD].other += omp_get_wtime() - t0;
+
+    for (int b = 7; b >= 0; b--) {
+        block_t *B = &m->blk[b];
+        int g = G_L1 + b / 2;
+        layer_time_t *t = timer(m, g);
+        const float *xb = b > 0 ? m->blk[b - 1].o : m->stem_a;
+        size_t min = (size_t)n * B->hin * B->win, mout = (size_t)n * B->ho * B->wo;
+        /* g0 = dL/do */
+        bn_redo(m, &B->bn2, m->s, B->h, mout, g);  /* s = b */
+        conv_backward(m->g1, G + B->c2.w, m->g0, m->s, P + B->c2.w, &B->c2.d, m->col, m->chunk_cap,
+                      0, t);
+        bn_bwd(m, &B->bn2, m->g1, m->g1, B->h, m->s, mout, 0, g);  /* g1 = dL/dh */
+        bn_redo(m, &B->bn1, m->s, xb, min, g);  /* s = a */
+        conv_backward(m->g2, G + B->c1.w, m->g1, m->s, P + B->c1.w, &B->c1.d, m->col, m->chunk_cap,
+                      0, t);
+        if (B->has_sc)
+            conv_backward(m->g2, G + B->sc.w, m->g0, m->s, P + B->sc.w, &B->sc.d, m->col,
+                          m->chunk_cap, 1, t);
+        /* g2 = dL/da; g0 becomes dL/dx (identity shortcut: dL/do plus the BN path). */
+        bn_bwd(m, &B->bn1, m->g0, m->g2, xb, m->s, min, !B->has_sc, g);
+    }
+    size_t hw = (size_t)c->h * c->w;
+    bn_bwd(m, &m->bn0, m->g0, m->g0, m->stem_c, m->stem_a, (size_t)n * hw, 0, G_STEM);
+    conv_backward(NULL, G + m->c0.w, m->g0, m->xin, P + m->c0.w, &m->c0.d, m->col, m->chunk_cap,
+                  0,
+                  timer(m, G_STEM));
+}
+
+void model_set_threads(int n)
+{
+    if (n < 1) n = 1;
+    omp_set_num_threads(n);
+    openblas_set_num_threads(n);
+}
+
+double model_forward_flops(const model_t *m)
+{
+    double f = 0;
+    const conv_dims_t *ds[25];
+    int nd = 0;
+    ds[nd++] = &m->c0.d;
+    for (int b = 0; b < 8; b++) {
+        ds[nd++] = &m->blk[b].c1.d;
+        ds[nd++] = &m->blk[b].c2.d;
+        if (m->blk[b].has_sc) ds[nd++] = &m->blk[b].sc.d;
+    }
+    for (int i = 0; i < nd; i++)
+        f += 2.0 * ds[i]->cout * ds[i]->cin * ds[i]->k * ds[i]->k * ds[i]->ho * ds[i]->wo;
+    return f + 2.0 * m->feat * m->cfg.classes;
+}
+
+static const char *prof_names[N_GROUPS * 5] = {
+    "stem.gemm", "stem.im2col", "stem.col2im", "stem.bn", "stem.other",
+    "layer1.gemm", "layer1.im2col", "layer1.col2im", "layer1.bn", "layer1.other",
+    "layer2.gemm", "layer2.im2col", "layer2.col2im", "layer2.bn", "layer2.other",
+    "layer3.gemm", "layer3.im2col", "layer3.col2im", "layer3.bn", "layer3.other",
+    "layer4.gemm", "layer4.im2col", "layer4.col2im", "layer4.bn", "layer4.other",
+    "head.gemm", "head.im2col", "head.col2im", "head.bn", "head.other",
+};
+
+void model_profile_enable(model_t *m, int on) { m->prof = on != 0; }
+void model_profile_reset(model_t *m) { memset(m->prof_t, 0, sizeof m->prof_t); }
+
+int model_profile_get(const model_t *m, const char **names, double *seconds, int max)
+{
+    int total = N_GROUPS * 5;
+    for (int i = 0; i < total && i < max; i++) {
+        const layer_time_t *t = &m->prof_t[i / 5];
+        const double v[5] = {t->gemm, t->im2col, t->col2im, t->bn, t->other};
+        if (names) names[i] = prof_names[i];
+        if (seconds) seconds[i] = v[i % 5];
+    }
+    return total;
+}

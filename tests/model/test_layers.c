@@ -1,0 +1,242 @@
+/* Finite-difference checks of every layer's backward in src/model/layers.h.
+ *
+ * For a layer y = f(x, w) we take L = sum(y * R) with a fixed random R, run backward with
+ * dL/dy = R and compare each analytic derivative with the central difference
+ * (L(v + e) - L(v - e)) / 2e, L summed in double. Tolerance: |fd - analytic| <= 1e-2 *
+ * |analytic| + 2e-3 * rms(analytic). A wrong index, a missing term or a missing factor
+ * gives errors of order 1, far above this. Also checks that backward accumulates and that
+ * the conv result does not depend on the im2col chunk size. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/rng.h"
+#include "model/layers.h"
+#include "model/model.h"
+
+static rng_t rng;
+
+static float *randv(size_t n, double lo, double hi)
+{
+    float *p = malloc(n * sizeof(float));
+    for (size_t i = 0; i < n; i++) p[i] = (float)rng_range(&rng, lo, hi);
+    return p;
+}
+
+typedef double (*loss_fn)(void *ctx);
+
+/* Checks up to `probes` coordinates of v against ana (dL/dv). */
+static void fd_check(const char *what, loss_fn f, void *ctx, float *v, const float *ana, size_t n,
+                     float eps, int probes)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++) s += (double)ana[i] * ana[i];
+    double scale = sqrt(s / n);
+    ck_assert_msg(scale > 0, "%s: analytic gradient is all zero", what);
+    for (int p = 0; p < probes; p++) {
+        size_t i = (size_t)p < n && (int)n <= probes ? (size_t)p : rng_below(&rng, n);
+        if ((int)n <= probes && (size_t)p >= n) break;
+        float keep = v[i];
+        v[i] = keep + eps;
+        double lp = f(ctx);
+        v[i] = keep - eps;
+        double lm = f(ctx);
+        v[i] = keep;
+        double fd = (lp - lm) / (2.0 * eps);
+        ck_assert_msg(fabs(fd - ana[i]) <= 1e-2 * fabs(ana[i]) + 2e-3 * scale,
+                      "%s[%zu]: finite difference %.6g, backward %.6g", what, i, fd, ana[i]);
+    }
+}
+
+static double dot(const float *a, const float *b, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++) s += (double)a[i] * b[i];
+    return s;
+}
+
+/* ---- convolution ---- */
+typedef struct {
+    conv_dims_t d;
+    float *x, *w, *y, *r, *col;
+    size_t cap, ny;
+} conv_ctx;
+
+static double conv_loss(void *p)
+{
+    conv_ctx *c = p;
+    conv_forward(c->y, c->x, c->w, &c->d, c->col, c->cap, 0, NULL);
+    return dot(c->y, c->r, c->ny);
+}
+
+static void check_conv(int n, int cin, int h, int w, int cout, int k, int s, int pad)
+{
+    conv_ctx c;
+    conv_dims(&c.d, n, cin, h, w, cout, k, s, pad);
+    size_t nx = (size_t)cin * n * h * w, nw = (size_t)cout * cin * k * k;
+    c.ny = (size_t)cout * n * c.d.ho * c.d.wo;
+    c.cap = (size_t)cin * k * k * c.d.ho * c.d.wo;  /* one image per chunk: exercises chunking */
+    c.x = randv(nx, -1, 1);
+    c.w = randv(nw, -1, 1);
+    c.r = randv(c.ny, -1, 1);
+    c.y = malloc(c.ny * sizeof(float));
+    c.col = malloc(c.cap * n * sizeof(float));
+    float *dx = calloc(nx, sizeof(float)), *dw = calloc(nw, sizeof(float));
+    conv_loss(&c);
+    conv_backward(dx, dw, c.r, c.x, c.w, &c.d, c.col, c.cap, 0, NULL);
+    char what[96];
+    snprintf(what, sizeof what, "conv k%d s%d p%d %dx%d dx", k, s, pad, h, w);
+    fd_check(what, conv_loss, &c, c.x, dx, nx, 1e-2f, 60);
+    snprintf(what, sizeof what, "conv k%d s%d p%d %dx%d dw", k, s, pad, h, w);
+    fd_check(what, conv_loss, &c, c.w, dw, nw, 1e-2f, 60);
+
+    /* backward accumulates into dw, and into dx when asked */
+    float *dx2 = malloc(nx * sizeof(float)), *dw2 = malloc(nw * sizeof(float));
+    memcpy(dx2, dx, nx * sizeof(float));
+    memcpy(dw2, dw, nw * sizeof(float));
+    conv_backward(dx2, dw2, c.r, c.x, c.w, &c.d, c.col, c.cap, 1, NULL);
+    for (size_t i = 0; i < nx; i++) ck_assert_float_eq_tol(dx2[i], 2 * dx[i], 1e-5 + 1e-5 * fabsf(dx[i]));
+    for (size_t i = 0; i < nw; i++) ck_assert_float_eq_tol(dw2[i], 2 * dw[i], 1e-4 + 1e-5 * fabsf(dw[i]));
+
+    /* one chunk for the whole batch gives the same output */
+    float *y1 = malloc(c.ny * sizeof(float));
+    conv_loss(&c);  /* fd_check left y at a perturbed point */
+    memcpy(y1, c.y, c.ny * sizeof(float));
+    conv_forward(c.y, c.x, c.w, &c.d, c.col, c.cap * n, 0, NULL);
+    for (size_t i = 0; i < c.ny; i++) ck_assert_float_eq_tol(c.y[i], y1[i], 1e-5);
+    free(y1); free(dx2); free(dw2);
+    free(c.x); free(c.w); free(c.r); free(c.y); free(c.col); free(dx); free(dw);
+}
+
+START_TEST(test_conv3x3_s1) { check_conv(3, 3, 7, 6, 4, 3, 1, 1); }
+END_TEST
+START_TEST(test_conv3x3_s2) { check_conv(2, 2, 7, 5, 3, 3, 2, 1); }
+END_TEST
+START_TEST(test_conv1x1_s2) { check_conv(2, 3, 6, 5, 4, 1, 2, 0); }
+END_TEST
+
+/* ---- batch norm + ReLU (train mode) ---- */
+typedef struct {
+    int C;
+    size_t M;
+    float *x, *g, *b, *y, *r, mean[8], rstd[8], rm[8], rv[8];
+} bn_ctx;
+
+static double bn_loss(void *p)
+{
+    bn_ctx *c = p;
+    bnrelu_forward(c->y, c->x, c->g, c->b, c->mean, c->rstd, c->rm, c->rv, c->C, c->M, 1, 0.1f,
+                   1e-5f);
+    return dot(c->y, c->r, (size_t)c->C * c->M);
+}
+
+START_TEST(test_bnrelu)
+{
+    bn_ctx c;
+    c.C = 3;
+    c.M = 2 * 15;
+    size_t n = c.C * c.M;
+    c.x = randv(n, -2, 3);
+    c.g = randv(c.C, 0.5, 1.5);
+    c.b = randv(c.C, -0.3, 0.3);
+    c.r = randv(n, -1, 1);
+    c.y = malloc(n * sizeof(float));
+    float *dx = malloc(n * sizeof(float)), dg[3] = {0}, db[3] = {0};
+    bn_loss(&c);
+    /* relu must have cut something, or the mask would go untested */
+    int zeros = 0;
+    for (size_t i = 0; i < n; i++) zeros += c.y[i] == 0.0f;
+    ck_assert_int_gt(zeros, 5);
+    bnrelu_backward(dx, dg, db, c.r, c.x, c.y, c.g, c.mean, c.rstd, c.C, c.M, 0);
+    fd_check("bnrelu dx", bn_loss, &c, c.x, dx, n, 1e-3f, 90);
+    fd_check("bnrelu dgamma", bn_loss, &c, c.g, dg, c.C, 1e-3f, 3);
+    fd_check("bnrelu dbeta", bn_loss, &c, c.b, db, c.C, 1e-3f, 3);
+    /* in-place backward (din == dout) gives the same result */
+    float *dy = malloc(n * sizeof(float));
+    memcpy(dy, c.r, n * sizeof(float));
+    float dg2[3] = {0}, db2[3] = {0};
+    bnrelu_backward(dy, dg2, db2, dy, c.x, c.y, c.g, c.mean, c.rstd, c.C, c.M, 0);
+    ck_assert_mem_eq(dy, dx, n * sizeof(float));
+    free(dy); free(c.x); free(c.g); free(c.b); free(c.r); free(c.y); free(dx);
+}
+END_TEST
+
+/* ---- head: average pool + linear + soft-label cross-entropy ---- */
+typedef struct {
+    int C, N, HW, K;
+    float *x, *w, *bias, *y, pooled[64], logits[64], dl[64];
+} head_ctx;
+
+static double head_loss(void *p)
+{
+    head_ctx *c = p;
+    avgpool_forward(c->pooled, c->x, c->C, c->N, c->HW);
+    linear_forward(c->logits, c->pooled, c->w, c->bias, c->N, c->C, c->K);
+    return softmax_ce(c->dl, c->logits, c->y, c->N, c->K);
+}
+
+START_TEST(test_head)
+{
+    head_ctx c = {.C = 5, .N = 3, .HW = 4, .K = 4};
+    size_t nx = (size_t)c.C * c.N * c.HW;
+    c.x = randv(nx, -2, 2);
+    c.w = randv((size_t)c.K * c.C, -1, 1);
+    c.bias = randv(c.K, -1, 1);
+    c.y = randv((size_t)c.N * c.K, 0, 1);  /* soft labels, rows not normalised on purpose */
+    float dpool[64], dx[64], dw[64] = {0}, db[8] = {0};
+    head_loss(&c);
+    linear_backward(dpool, dw, db, c.dl, c.pooled, c.w, c.N, c.C, c.K, 0);
+    avgpool_backward(dx, dpool, c.C, c.N, c.HW, 0);
+    fd_check("head dx", head_loss, &c, c.x, dx, nx, 1e-3f, 60);
+    fd_check("linear dw", head_loss, &c, c.w, dw, (size_t)c.K * c.C, 1e-3f, 20);
+    fd_check("linear db", head_loss, &c, c.bias, db, c.K, 1e-3f, 4);
+    free(c.x); free(c.w); free(c.bias); free(c.y);
+}
+END_TEST
+
+START_TEST(test_model_backward_accumulates)
+{
+    model_config_t cfg = {2, 5, 2, 12, 10};
+    char err[256];
+    model_t *m = model_init(&cfg, 3, 9, err);
+    ck_assert_ptr_nonnull(m);
+    float *x = randv(3 * 2 * 12 * 10, -1, 1), *y = randv(3 * 5, 0, 0.4);
+    ck_assert_int_eq(model_forward(m, x, 3, 1), 0);
+    model_loss(m, y, 3);
+    model_zero_grad(m);
+    model_backward(m, 3);
+    size_t n = model_num_params(m);
+    float *g1 = malloc(n * sizeof(float));
+    memcpy(g1, model_grads(m), n * sizeof(float));
+    model_backward(m, 3);
+    const float *g2 = model_grads(m);
+    for (size_t i = 0; i < n; i++) ck_assert_float_eq_tol(g2[i], 2 * g1[i], 1e-6 + 1e-6 * fabsf(g1[i]));
+    ck_assert_int_eq(model_forward(m, x, 4, 1), -1);  /* n > max_batch is refused */
+    ck_assert_int_eq(model_forward(m, x, 0, 1), -1);
+    free(g1); free(x); free(y);
+    model_free(m);
+}
+END_TEST
+
+int main(void)
+{
+    rng_init(&rng, 2024);
+    if (!getenv("OMP_NUM_THREADS")) model_set_threads(2);  /* valgrind runs set 1 */
+    Suite *s = suite_create("model_layers");
+    TCase *tc = tcase_create("finite_differences");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_conv3x3_s1);
+    tcase_add_test(tc, test_conv3x3_s2);
+    tcase_add_test(tc, test_conv1x1_s2);
+    tcase_add_test(tc, test_bnrelu);
+    tcase_add_test(tc, test_head);
+    tcase_add_test(tc, test_model_backward_accumulates);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}

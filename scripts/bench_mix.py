@@ -5,9 +5,18 @@ ResizeMix), and the FMix repository's numpy algorithm (fmix.py, rewritten here) 
 on 256x1x32x32 and 256x3x32x32 batches with 12-class soft labels. Prints one table and, last,
 `min speedup vs reference: N.NNx`.
 
-  /usr/bin/python3 scripts/bench_mix.py [BUILD_DIR] [--reps N]
+  /usr/bin/python3 scripts/bench_mix.py [BUILD_DIR] [--reps N] [--rounds R] [--tuned-malloc]
 
-BUILD_DIR (default: build) holds src/mix/bench_mix. Median times; torch uses 2 threads.
+BUILD_DIR (default: build) holds src/mix/bench_mix. Both sides do the same work per call:
+draw perm and lam (box, mask), mix x and the soft labels. torch uses 2 threads, ours the
+OpenMP default (`ours 1t`: OMP_NUM_THREADS=1). In the reference's favour: mixup and fmix
+take the faster of the usual out-of-place code and an in-place variant (no batch-sized
+allocations), and the fmix mask reuses fmix.py's frequency grid and scale per shape (ours
+computes them once in mix_init). Ours and the references alternate for R rounds (default 5)
+of N calls each (default 100): each time is the median over a round, the table shows the
+median over the rounds, so a load change on a shared machine hits both sides.
+--tuned-malloc re-runs under MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736
+(docs: design.md section 8, the honest ceiling for PyTorch's allocations).
 """
 import argparse
 import math
@@ -16,6 +25,10 @@ import random
 import subprocess
 import sys
 import time
+
+if '--tuned-malloc' in sys.argv and os.environ.get('MALLOC_MMAP_MAX_') != '0':
+    os.environ.update(MALLOC_MMAP_MAX_='0', MALLOC_TRIM_THRESHOLD_='68719476736')
+    os.execv(sys.executable, [sys.executable] + sys.argv)
 
 import numpy as np
 import torch
@@ -41,6 +54,16 @@ def rand_bbox(H, W, lam):
     cx, cy = np.random.randint(W), np.random.randint(H)
     return (np.clip(cx - cw // 2, 0, W), np.clip(cy - ch // 2, 0, H),
             np.clip(cx + cw // 2, 0, W), np.clip(cy + ch // 2, 0, H))
+
+
+def ref_mixup_inplace(x, y, alpha=1.0, buf={}):
+    """the same arithmetic in place: x*lam + (1-lam)*x[idx] with preallocated rows"""
+    lam = np.random.beta(alpha, alpha)
+    idx = rand_perm(x.size(0))
+    b = buf.setdefault(x.shape, torch.empty_like(x))
+    torch.index_select(x, 0, idx, out=b)
+    x.mul_(lam).add_(b, alpha=1 - lam)
+    return x, lam * y + (1 - lam) * y[idx, :]
 
 
 def ref_cutmix(x, y, alpha=1.0):
@@ -71,10 +94,18 @@ def fftfreqnd(h, w):
     return np.sqrt(fx * fx + fy * fy)
 
 
+_SCALE = {}
+
+
 def get_spectrum(freqs, decay, ch, h, w):
-    scale = np.ones(1) / (np.maximum(freqs, np.array([1. / max(w, h)])) ** decay)
+    # fmix.py recomputes the scale each call; it depends only on the shape, so it is
+    # computed once here (in the reference's favour, as ours does in mix_init)
+    key = (h, w, decay)
+    if key not in _SCALE:
+        scale = np.ones(1) / (np.maximum(freqs, np.array([1. / max(w, h)])) ** decay)
+        _SCALE[key] = np.expand_dims(scale, -1)[None, :]
     param = np.random.randn(ch, *freqs.shape, 2)
-    return np.expand_dims(scale, -1)[None, :] * param
+    return _SCALE[key] * param
 
 
 def binarise_mask(mask, lam, in_shape):
@@ -86,10 +117,16 @@ def binarise_mask(mask, lam, in_shape):
     return mask.reshape((1, *in_shape))
 
 
+_FREQS = {}
+
+
 def sample_mask(lam, shape, decay=3.0, reference=True):
     """fmix.py's make_low_freq_image + binarise_mask; reference=False indexes the
     spectrum on its re/im axis (the paper's isotropic mask, our default)."""
-    freqs = fftfreqnd(*shape)
+    shape = tuple(shape)
+    if shape not in _FREQS:  # once per shape, in the reference's favour
+        _FREQS[shape] = fftfreqnd(*shape)
+    freqs = _FREQS[shape]
     spec = get_spectrum(freqs, decay, 1, *shape)
     spec = spec[:, 0] + 1j * spec[:, 1] if reference else spec[..., 0] + 1j * spec[..., 1]
     mask = np.real(np.fft.irfftn(spec, shape))[:1, :shape[0], :shape[1]]
@@ -105,6 +142,17 @@ def ref_fmix(x, y, alpha=1.0):
     return mask * x + (1 - mask) * x[idx], lam * y + (1 - lam) * y[idx, :]
 
 
+def ref_fmix_inplace(x, y, alpha=1.0, buf={}):
+    """the same selection in place: where(mask, x, x[idx]) into x"""
+    lam = np.random.beta(alpha, alpha)
+    mask = torch.from_numpy(sample_mask(lam, x.shape[2:], reference=False)) > 0.5
+    idx = rand_perm(x.size(0))
+    b = buf.setdefault(x.shape, torch.empty_like(x))
+    torch.index_select(x, 0, idx, out=b)
+    torch.where(mask, x, b, out=x)
+    return x, lam * y + (1 - lam) * y[idx, :]
+
+
 def median_us(fn, reps):
     for _ in range(max(2, reps // 10)):
         fn()
@@ -116,10 +164,21 @@ def median_us(fn, reps):
     return float(np.median(t))
 
 
+def run_ours(exe, N, C, H, W, reps, threads=None):
+    env = dict(os.environ)
+    if threads:
+        env['OMP_NUM_THREADS'] = str(threads)
+    out = subprocess.run([exe, str(N), str(C), str(H), str(W), str(reps)], check=True,
+                         capture_output=True, text=True, env=env).stdout
+    return {k: float(v) for k, v in (line.split() for line in out.strip().splitlines())}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('build', nargs='?', default='build')
     ap.add_argument('--reps', type=int, default=100)
+    ap.add_argument('--rounds', type=int, default=5)
+    ap.add_argument('--tuned-malloc', action='store_true')
     a = ap.parse_args()
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..')
     exe = os.path.join(a.build if os.path.isabs(a.build) else os.path.join(root, a.build),
@@ -129,27 +188,55 @@ def main():
     np.random.seed(0)
     random.seed(0)
     torch.manual_seed(0)
-    rows = []
+    N, H, W = 256, 32, 32
+    keys = []  # (name, shape, our key, reference functions)
     for C in (1, 3):
-        N, H, W = 256, 32, 32
-        out = subprocess.run([exe, str(N), str(C), str(H), str(W), str(a.reps)], check=True,
-                             capture_output=True, text=True).stdout
-        ours = {k: float(v) for k, v in (line.split() for line in out.strip().splitlines())}
-        x = torch.rand(N, C, H, W)
-        y = F.one_hot(torch.arange(N) % 12, 12).float()
         shape = f'{N}x{C}x{H}x{W}'
-        for name, fn in (('mixup', ref_mixup), ('cutmix', ref_cutmix),
-                         ('resizemix', ref_resizemix), ('fmix', ref_fmix)):
-            rows.append((name, shape, ours[name], median_us(lambda: fn(x, y), a.reps)))
-        rows.append(('fmix mask (isotropic)', f'{H}x{W}', ours['fmix_mask'],
-                     median_us(lambda: sample_mask(np.random.rand(), (H, W), reference=False),
-                               a.reps)))
-        rows.append(('fmix mask (reference)', f'{H}x{W}', ours['fmix_mask_reference'],
-                     median_us(lambda: sample_mask(np.random.rand(), (H, W)), a.reps)))
-    print(f"{'mode':<24}{'shape':<14}{'ours us':>10}{'ref us':>10}{'speedup':>10}")
-    for name, shape, o, r in rows:
-        print(f'{name:<24}{shape:<14}{o:>10.1f}{r:>10.1f}{r / o:>9.2f}x')
-    print(f'min speedup vs reference: {min(r / o for _, _, o, r in rows):.2f}x')
+        keys += [('mixup', shape, C, 'mixup', (ref_mixup, ref_mixup_inplace)),
+                 ('cutmix', shape, C, 'cutmix', (ref_cutmix,)),
+                 ('resizemix', shape, C, 'resizemix', (ref_resizemix,)),
+                 ('fmix', shape, C, 'fmix', (ref_fmix, ref_fmix_inplace)),
+                 ('fmix mask (isotropic)', f'{H}x{W}', C, 'fmix_mask', None),
+                 ('fmix mask (reference)', f'{H}x{W}', C, 'fmix_mask_reference', None)]
+    data = {C: (torch.rand(N, C, H, W), F.one_hot(torch.arange(N) % 12, 12).float())
+            for C in (1, 3)}
+    t_ours = {k[:2]: [] for k in keys}
+    t_one = {k[:2]: [] for k in keys}
+    t_ref = {k[:2]: [] for k in keys}
+    t_canon = {k[:2]: [] for k in keys}  # the usual out-of-place code alone
+    for _ in range(a.rounds):
+        for C in (1, 3):
+            ours = run_ours(exe, N, C, H, W, a.reps)
+            one = run_ours(exe, N, C, H, W, a.reps, threads=1)
+            x, y = data[C]
+            for name, shape, kc, key, fns in keys:
+                if kc != C:
+                    continue
+                t_ours[name, shape].append(ours[key])
+                t_one[name, shape].append(one[key])
+                if fns is not None:
+                    rs = [median_us(lambda: fn(x, y), a.reps) for fn in fns]
+                else:
+                    ref = key == 'fmix_mask_reference'
+                    rs = [median_us(lambda: sample_mask(np.random.rand(), (H, W), reference=ref),
+                                    a.reps)]
+                t_ref[name, shape].append(min(rs))
+                t_canon[name, shape].append(rs[0])
+    med = lambda v: float(np.median(v))
+    print(f"{'mode':<24}{'shape':<14}{'ours us':>10}{'ours 1t':>10}{'ref us':>10}"
+          f"{'ref canon':>10}{'speedup':>10}")
+    ratios = []
+    for name, shape, _, _, _ in keys:
+        o, o1, r = med(t_ours[name, shape]), med(t_one[name, shape]), med(t_ref[name, shape])
+        rc = med(t_canon[name, shape])
+        ratios.append(r / o)
+        print(f'{name:<24}{shape:<14}{o:>10.1f}{o1:>10.1f}{r:>10.1f}{rc:>10.1f}{r / o:>9.2f}x')
+    print('ref us: the faster reference variant (speedup is against it); ref canon: the '
+          'usual out-of-place code')
+    print(f'torch threads {torch.get_num_threads()}, ours OpenMP default threads; '
+          f'{a.rounds} rounds x {a.reps} calls; malloc '
+          f"{'tuned' if os.environ.get('MALLOC_MMAP_MAX_') == '0' else 'default'}")
+    print(f'min speedup vs reference: {min(ratios):.2f}x')
 
 
 if __name__ == '__main__':

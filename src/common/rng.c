@@ -10,7 +10,6 @@ static uint64_t splitmix64(uint64_t *x)
     return z ^ (z >> 31);
 }
 
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
 void rng_init(rng_t *r, uint64_t seed)
 {
@@ -27,20 +26,6 @@ void rng_derive(rng_t *r, uint64_t seed, uint64_t a, uint64_t b)
     h = splitmix64(&x);
     x = h ^ b;
     rng_init(r, splitmix64(&x));
-}
-
-uint64_t rng_u64(rng_t *r)
-{
-    uint64_t *s = r->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
 }
 
 double rng_uniform(rng_t *r) { return (double)(rng_u64(r) >> 11) * 0x1.0p-53; }

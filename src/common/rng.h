@@ -19,7 +19,20 @@ void rng_init(rng_t *r, uint64_t seed);
 /* A generator for item (a, b) of a run seeded with seed, independent of the others. */
 void rng_derive(rng_t *r, uint64_t seed, uint64_t a, uint64_t b);
 
-uint64_t rng_u64(rng_t *r);
+/* The next 64 random bits. Inline: hot loops (mix/gauss.c) draw millions of words. */
+static inline uint64_t rng_u64(rng_t *r)
+{
+    uint64_t *s = r->s;
+    uint64_t x = s[1] * 5, result = ((x << 7) | (x >> 57)) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = (s[3] << 45) | (s[3] >> 19);
+    return result;
+}
 /* Uniform in [0, 1) with 53 random bits. */
 double rng_uniform(rng_t *r);
 /* Uniform in [lo, hi). */

@@ -5,6 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "mix/internal.h"
 #include "mix/mix.h"
 
@@ -20,7 +24,10 @@ struct mix_ctx {
     uint64_t *row_seed;    /* (max_n) elem fmix: seed of each row's mask */
     float *save_x;         /* (C, H, W) first row of the current cycle */
     float *save_y;         /* (K) */
-    float *patch;          /* (C, H, W) resized partner */
+    float *patch;          /* (C, H, W) resized partner; batch resizemix: (max_n, C, H, W)
+                            * every row resized, pasted after all are done */
+    int *order;            /* (max_n) rows in cycle order (batch mode's parallel walk) */
+    int *cyc;              /* (max_n + 1) start of each cycle in order[] */
     float *mask;           /* (H, W) current fmix mask */
     int *rs_ix, *rs_iy;    /* (2*W), (2*H) resize source indices */
     float *rs_wx, *rs_wy;  /* (2*W), (2*H) resize weights */
@@ -40,6 +47,8 @@ void mix_free(mix_ctx_t *m)
     free(m->save_x);
     free(m->save_y);
     free(m->patch);
+    free(m->order);
+    free(m->cyc);
     free(m->mask);
     free(m->rs_ix);
     free(m->rs_wx);
@@ -80,14 +89,20 @@ mix_ctx_t *mix_init(const mix_config_t *c, int max_n, int C, int H, int W, int K
     m->row_seed = malloc(n * sizeof *m->row_seed);
     m->save_x = malloc(m->row * sizeof *m->save_x);
     m->save_y = malloc((size_t)K * sizeof *m->save_y);
-    m->patch = malloc(m->row * sizeof *m->patch);
+    int resize = 0;
+    for (int j = 0; j < c->ncand; j++)
+        resize |= c->cand[j] == MIX_RESIZEMIX && c->weights[MIX_RESIZEMIX] > 0.0;
+    /* batch resizemix resizes every row before pasting: room for max_n patches */
+    m->patch = malloc((resize && !c->elem ? n : 1) * m->row * sizeof *m->patch);
+    m->order = malloc(n * sizeof *m->order);
+    m->cyc = malloc((n + 1) * sizeof *m->cyc);
     m->mask = malloc(m->plane * sizeof *m->mask);
     m->rs_ix = malloc(2 * (size_t)W * sizeof *m->rs_ix);
     m->rs_wx = malloc(2 * (size_t)W * sizeof *m->rs_wx);
     m->rs_iy = malloc(2 * (size_t)H * sizeof *m->rs_iy);
     m->rs_wy = malloc(2 * (size_t)H * sizeof *m->rs_wy);
     if (!m->rs_ix || !m->rs_wx || !m->rs_iy || !m->rs_wy || !m->perm || !m->done || !m->row_mode || !m->row_lam || !m->row_box || !m->row_seed ||
-        !m->save_x || !m->save_y || !m->patch || !m->mask)
+        !m->save_x || !m->save_y || !m->patch || !m->order || !m->cyc || !m->mask)
         goto oom;
     for (int j = 0; j < c->ncand; j++)
         if (c->cand[j] == MIX_FMIX && c->weights[MIX_FMIX] > 0.0) {
@@ -191,6 +206,177 @@ static void mix_row(mix_ctx_t *m, int md, double lam, mix_box_t b, float *xi, co
     }
 }
 
+/* ---- batch mode: one mode and lam/box/mask for all rows, mixed on OpenMP threads ----
+ * Every random draw is made before the threads start, and each thread writes its own
+ * disjoint part of every row, so the bytes do not depend on the thread count. */
+
+/* Floats of work per thread below which a batch is mixed on fewer threads: a parallel
+ * region costs microseconds. */
+#define MIX_PAR_MIN ((size_t)1 << 15)
+
+static int threads_for(size_t work)
+{
+#ifdef _OPENMP
+    size_t cap = work / MIX_PAR_MIN;
+    int t = omp_get_max_threads();
+    if (cap < 1) return 1;
+    return (size_t)t < cap ? t : (int)cap;
+#else
+    (void)work;
+    return 1;
+#endif
+}
+
+/* order[] <- the rows of perm's cycles one cycle after another, each starting at its
+ * smallest row; cyc[q] the start of cycle q in order[], cyc[ncyc] = n. Returns ncyc. */
+static int list_cycles(mix_ctx_t *m, int n)
+{
+    int k = 0, nc = 0;
+    memset(m->done, 0, (size_t)n);
+    for (int s = 0; s < n; s++) {
+        if (m->done[s]) continue;
+        m->cyc[nc++] = k;
+        int i = s;
+        do {
+            m->order[k++] = i;
+            m->done[i] = 1;
+            i = m->perm[i];
+        } while (i != s);
+    }
+    m->cyc[nc] = k;
+    return nc;
+}
+
+/* xi[a, b) <- lam-weighted mix with xp[a, b) (xp may be xi) */
+static void mixup_span(float *xi, const float *xp, float fa, float fb, size_t a, size_t b)
+{
+    for (size_t j = a; j < b; j++) xi[j] = fa * xi[j] + fb * xp[j];
+}
+
+/* xi[a, b) <- xp where the mask (one plane, repeated over channels) is 0; xi != xp */
+static void fmix_span(float *restrict xi, const float *restrict xp, const float *restrict mk,
+                      size_t plane, size_t a, size_t b)
+{
+    for (size_t c0 = a - a % plane; c0 < b; c0 += plane) {
+        size_t lo = a > c0 ? a : c0, hi = b < c0 + plane ? b : c0 + plane;
+        const float *mc = mk - c0;
+        for (size_t j = lo; j < hi; j++) xi[j] = mc[j] != 0.0f ? xi[j] : xp[j];
+    }
+}
+
+/* Mixup or FMix on elements [a, b) of every row, along the cycles of perm; the first row
+ * of a cycle is saved into save_x[a, b) (threads own disjoint spans of save_x). */
+static void walk_elementwise(mix_ctx_t *m, int md, double lam, float *x, int ncyc, size_t a,
+                             size_t b)
+{
+    size_t row = m->row;
+    float fa = (float)lam, fb = (float)(1.0 - lam); /* as PyTorch's lam*x + (1-lam)*x[perm] */
+    for (int q = 0; q < ncyc; q++) {
+        int s = m->order[m->cyc[q]], loop = m->cyc[q + 1] - m->cyc[q] > 1;
+        if (!loop) { /* perm[s] == s: fmix keeps the row, mixup still rounds it */
+            if (md == MIX_MIXUP) mixup_span(x + s * row, x + s * row, fa, fb, a, b);
+            continue;
+        }
+        memcpy(m->save_x + a, x + s * row + a, (b - a) * sizeof *x);
+        for (int k = m->cyc[q]; k < m->cyc[q + 1]; k++) {
+            int i = m->order[k], p = m->perm[i];
+            const float *xp = p == s ? m->save_x : x + p * row;
+            if (md == MIX_MIXUP)
+                mixup_span(x + i * row, xp, fa, fb, a, b);
+            else
+                fmix_span(x + i * row, xp, m->mask, m->plane, a, b);
+        }
+    }
+}
+
+/* CutMix on box lines [l0, l1) (line l = channel l / h, image row b.y0 + l % h) of every
+ * row, along the cycles of perm. */
+static void walk_cutmix(mix_ctx_t *m, mix_box_t bx, float *x, int ncyc, int l0, int l1)
+{
+    size_t row = m->row, plane = m->plane, w = (size_t)bx.w * sizeof *x;
+    int W = m->W;
+    for (int q = 0; q < ncyc; q++) {
+        if (m->cyc[q + 1] - m->cyc[q] < 2) continue; /* perm[s] == s: nothing to copy */
+        int s = m->order[m->cyc[q]];
+        for (int l = l0; l < l1; l++) {
+            size_t o = (size_t)(l / bx.h) * plane + (size_t)(bx.y0 + l % bx.h) * W + bx.x0;
+            memcpy(m->save_x + o, x + s * row + o, w);
+        }
+        for (int k = m->cyc[q]; k < m->cyc[q + 1]; k++) {
+            int i = m->order[k], p = m->perm[i];
+            const float *xp = p == s ? m->save_x : x + p * row;
+            for (int l = l0; l < l1; l++) {
+                size_t o = (size_t)(l / bx.h) * plane + (size_t)(bx.y0 + l % bx.h) * W + bx.x0;
+                memcpy(x + i * row + o, xp + o, w);
+            }
+        }
+    }
+}
+
+/* ResizeMix: every row resized into patch[] first (reads only the original batch), then
+ * row i gets the patch of perm[i] pasted into its box. */
+static void batch_resizemix(mix_ctx_t *m, mix_box_t b, float *x, int n)
+{
+    int C = m->C, H = m->H, W = m->W;
+    size_t row = m->row, plane = m->plane, ps = (size_t)C * b.h * b.w;
+    if (b.h != m->rs_h || b.w != m->rs_w) {
+        mix_resize_tables(b.h, b.w, H, W, m->rs_ix, m->rs_wx, m->rs_iy, m->rs_wy);
+        m->rs_h = b.h;
+        m->rs_w = b.w;
+    }
+    int nt = threads_for((size_t)n * row);
+    (void)nt;
+#pragma omp parallel num_threads(nt)
+    {
+#pragma omp for schedule(static)
+        for (int j = 0; j < n; j++)
+            mix_resize_apply(m->patch + j * ps, b.h, b.w, x + j * row, C, H, W, m->rs_ix,
+                             m->rs_wx, m->rs_iy, m->rs_wy);
+#pragma omp for schedule(static)
+        for (int i = 0; i < n; i++) {
+            const float *pt = m->patch + m->perm[i] * ps;
+            for (int c = 0; c < C; c++)
+                for (int y = 0; y < b.h; y++)
+                    memcpy(x + i * row + c * plane + (size_t)(b.y0 + y) * W + b.x0,
+                           pt + ((size_t)c * b.h + y) * b.w, (size_t)b.w * sizeof *x);
+        }
+    }
+}
+
+/* x (n rows) mixed in mode md with one lam / box / mask (m->mask) for the whole batch */
+static void batch_mix(mix_ctx_t *m, int md, double lam, mix_box_t bx, float *x, int n)
+{
+    if (md == MIX_RESIZEMIX) {
+        if (bx.h > 0) batch_resizemix(m, bx, x, n);
+        return;
+    }
+    if (md == MIX_CUTMIX && bx.h == 0) return;
+    int ncyc = list_cycles(m, n);
+    size_t row = m->row;
+    size_t work = md == MIX_CUTMIX ? (size_t)n * m->C * bx.h * bx.w : (size_t)n * row;
+    int nt = threads_for(work);
+    (void)nt;
+#pragma omp parallel num_threads(nt)
+    {
+        int t = 0, T = 1;
+#ifdef _OPENMP
+        t = omp_get_thread_num();
+        T = omp_get_num_threads();
+#endif
+        if (md == MIX_CUTMIX) {
+            int lines = m->C * bx.h;
+            walk_cutmix(m, bx, x, ncyc, (int)((long)lines * t / T),
+                        (int)((long)lines * (t + 1) / T));
+        } else {
+            /* spans of whole 64-byte lines */
+            size_t chunk = ((row + T - 1) / T + 15) / 16 * 16;
+            size_t a = chunk * t < row ? chunk * t : row;
+            size_t b = a + chunk < row ? a + chunk : row;
+            if (a < b) walk_elementwise(m, md, lam, x, ncyc, a, b);
+        }
+    }
+}
+
 static void mix_label(int K, double lam, float *yi, const float *yp)
 {
     float a = (float)lam, b = (float)(1.0 - lam);
@@ -278,9 +464,29 @@ int mix_apply(mix_ctx_t *m, rng_t *rng, float *x, float *y, int n, mix_report_t 
         return 0;
     }
 
-    /* 2. mix along the cycles of perm */
+    /* 2. mix. Batch mode: the rows on OpenMP threads, then the labels along the cycles
+     *    of perm (one saved label row). Elem mode: row by row along the cycles of perm,
+     *    so that every row still reads its partner's original values while only one row
+     *    (not the whole batch) is copied. */
     size_t row = m->row;
     int K = m->K;
+    if (batch) {
+        batch_mix(m, m->row_mode[0], m->row_lam[0], m->row_box[0], x, n);
+        if (y) {
+            int ncyc = list_cycles(m, n);
+            for (int q = 0; q < ncyc; q++) {
+                int s = m->order[m->cyc[q]];
+                memcpy(m->save_y, y + (size_t)s * K, (size_t)K * sizeof *y);
+                for (int k = m->cyc[q]; k < m->cyc[q + 1]; k++) {
+                    int i = m->order[k], p = m->perm[i];
+                    mix_label(K, m->row_lam[i], y + (size_t)i * K,
+                              p == s ? m->save_y : y + (size_t)p * K);
+                }
+            }
+        }
+        fill_report(m, n, batch, rep);
+        return 0;
+    }
     memset(m->done, 0, (size_t)n);
     for (int s = 0; s < n; s++) {
         if (m->done[s]) continue;

@@ -107,7 +107,9 @@ typedef struct mix_ctx mix_ctx_t;
 mix_ctx_t *mix_init(const mix_config_t *c, int max_n, int C, int H, int W, int K, char *err);
 
 /* Mixes x (n, C, H, W) and y (n, K) in place; 1 <= n <= max_n. y may be NULL when the
- * caller mixes labels itself from the report. rep may be NULL. Not thread-safe per ctx. */
+ * caller mixes labels itself from the report. rep may be NULL. Not thread-safe per ctx.
+ * Batch mode mixes on OpenMP threads after all draws; the bytes do not depend on the
+ * thread count. */
 int mix_apply(mix_ctx_t *ctx, rng_t *rng, float *x, float *y, int n, mix_report_t *rep,
               char *err);
 

@@ -8,6 +8,10 @@
 
 #include "mixtest.h"
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 /* ---- per-mode properties of one mixed batch ---- */
 
 /* Checks every row of a mixed batch against the originals x0, y0 and the report. */
@@ -425,6 +429,68 @@ START_TEST(test_same_seed_same_bytes)
 }
 END_TEST
 
+/* Batch mixing runs on OpenMP threads: 1 and 2 threads must give the same bytes, for
+ * every mode, RandomMix, elem mode and a shape whose rows do not split into whole lines. */
+static void run_threads(const mix_config_t *c, int n, int C, int H, int W, int threads,
+                        float *x, float *y)
+{
+    char err[ST_ERR_LEN];
+    int K = 7, *lab = malloc(n * sizeof *lab);
+    for (int i = 0; i < n; i++) lab[i] = (i * 5) % K;
+    fill_uniform(x, (size_t)n * C * H * W, 21);
+    mix_onehot(y, lab, n, K, 0.1f);
+    mix_ctx_t *m = mix_init(c, n, C, H, W, K, err);
+    ck_assert_msg(m != NULL, "%s", err);
+    rng_t r;
+    rng_init(&r, 77);
+#ifdef _OPENMP
+    omp_set_num_threads(threads);
+#else
+    (void)threads;
+#endif
+    for (int it = 0; it < 6; it++) ck_assert_int_eq(mix_apply(m, &r, x, y, n, NULL, err), 0);
+    mix_free(m);
+    free(lab);
+}
+
+START_TEST(test_threads_same_bytes)
+{
+#ifndef _OPENMP
+    ck_abort_msg("built without OpenMP");
+#else
+    static const int sh[][4] = {{256, 3, 32, 32}, {64, 1, 40, 101}, {33, 3, 33, 17}};
+    for (size_t s = 0; s < sizeof sh / sizeof sh[0]; s++) {
+        int n = sh[s][0], C = sh[s][1], H = sh[s][2], W = sh[s][3];
+        size_t nx = (size_t)n * C * H * W;
+        float *x1 = malloc(nx * sizeof *x1), *x2 = malloc(nx * sizeof *x2);
+        float *x0 = malloc(nx * sizeof *x0);
+        float *y1 = malloc((size_t)n * 7 * sizeof *y1), *y2 = malloc((size_t)n * 7 * sizeof *y2);
+        for (int md = -2; md < MIX_NMODES; md++) {
+            mix_config_t c;
+            if (md >= 0) {
+                c = config_only(md);
+            } else {
+                mix_config_default(&c); /* RandomMix, batch (-1) and elem (-2) */
+                c.elem = md == -2;
+            }
+            run_threads(&c, n, C, H, W, 1, x1, y1);
+            run_threads(&c, n, C, H, W, 2, x2, y2);
+            ck_assert_msg(memcmp(x1, x2, nx * sizeof *x1) == 0, "mode %d shape %zu: x differs", md, s);
+            ck_assert_msg(memcmp(y1, y2, (size_t)n * 7 * sizeof *y1) == 0, "mode %d: y differs", md);
+            fill_uniform(x0, nx, 21);
+            ck_assert(memcmp(x1, x0, nx * sizeof *x0) != 0); /* something was mixed */
+        }
+        free(x0);
+        free(x1);
+        free(x2);
+        free(y1);
+        free(y2);
+    }
+    omp_set_num_threads(omp_get_num_procs());
+#endif
+}
+END_TEST
+
 /* ---- arguments ---- */
 
 static void expect_err(int rc, const char *err, const char *needle)
@@ -555,6 +621,7 @@ int main(void)
     tcase_add_test(t, test_fmix_mask_size_and_coin);
     tcase_add_test(t, test_fmix_reference_bins);
     tcase_add_test(t, test_same_seed_same_bytes);
+    tcase_add_test(t, test_threads_same_bytes);
     tcase_add_test(t, test_config_parse);
     tcase_add_test(t, test_apply_bad_args);
     tcase_add_test(t, test_onehot);

@@ -1,0 +1,139 @@
+/* cmd_eval.c: `speechtrain eval --model CKPT [--data DIR] [--split validation|test]`. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "cli/speechdata.h"
+#include "train/options.h"
+
+static void eval_help(void)
+{
+    printf("usage: speechtrain eval --model CKPT [--data DIR] [--split validation|test] [options]\n\n"
+           "Accuracy, per-class accuracy and the confusion matrix of a checkpoint on one split of a\n"
+           "Speech Commands folder. The feature settings come from the checkpoint.\n\n"
+           "  --model CKPT         checkpoint (e.g. runs/demo/best.ckpt)\n"
+           "  --data DIR           Speech Commands folder [the one the checkpoint was trained on]\n"
+           "  --split NAME         validation or test [test]\n"
+           "  --out PREFIX         also write PREFIX_report.txt, PREFIX_per_class.csv, PREFIX_confusion.csv\n"
+           "  --batch N            batch size [256]\n"
+           "  --threads N          threads (0 = all cores) [0]\n"
+           "  --quiet              no dataset report\n");
+    speech_opts_help(stdout, 1, 0);
+    printf("                       (given feature flags must match the checkpoint's)\n");
+}
+
+int cmd_eval(int argc, char **argv)
+{
+    char err[ST_ERR_LEN];
+    const char *model = NULL, *split_name = "test", *out = NULL;
+    long batch = 256, threads = 0;
+    int quiet = 0;
+    speech_opts_t so;
+    speech_opts_default(&so);
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        int r;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return eval_help(), 0;
+        if (!strcmp(argv[i], "--quiet")) {
+            quiet = 1;
+            continue;
+        }
+        if ((r = opt_match("--model", argc, argv, &i, &v, err))) {
+            if (r < 0) return cli_fail(2, err);
+            model = v;
+            continue;
+        }
+        if ((r = opt_match("--split", argc, argv, &i, &v, err))) {
+            if (r < 0) return cli_fail(2, err);
+            split_name = v;
+            continue;
+        }
+        if ((r = opt_match("--out", argc, argv, &i, &v, err))) {
+            if (r < 0) return cli_fail(2, err);
+            out = v;
+            continue;
+        }
+        if ((r = opt_match("--batch", argc, argv, &i, &v, err))) {
+            if (r < 0 || opt_int("--batch", v, 1, 65536, &batch, err)) return cli_fail(2, err);
+            continue;
+        }
+        if ((r = opt_match("--threads", argc, argv, &i, &v, err))) {
+            if (r < 0 || opt_int("--threads", v, 0, 4096, &threads, err)) return cli_fail(2, err);
+            continue;
+        }
+        r = speech_opts_parse(&so, argc, argv, &i, 1, 1, err);
+        if (r < 0) return cli_fail(2, err);
+        if (r > 0) continue;
+        snprintf(err, sizeof err, "eval: unknown option '%s' (see speechtrain eval --help)", argv[i]);
+        return cli_fail(2, err);
+    }
+    if (!model) return cli_fail(2, "eval: --model CKPT is required");
+    int split;
+    if (!strcmp(split_name, "validation") || !strcmp(split_name, "val")) split = TRAIN_SPLIT_VAL;
+    else if (!strcmp(split_name, "test") || !strcmp(split_name, "testing")) split = TRAIN_SPLIT_TEST;
+    else if (!strcmp(split_name, "train") || !strcmp(split_name, "training")) split = TRAIN_SPLIT_TRAIN;
+    else {
+        snprintf(err, sizeof err, "--split: '%s' is not one of validation, test", split_name);
+        return cli_fail(2, err);
+    }
+    train_set_threads((int)threads);
+    model_t *m = NULL;
+    ckpt_info_t info;
+    if (speech_ckpt_open(model, (int)batch, &so, &m, &info, err)) return cli_fail(1, err);
+    /* Without --data: the folder and dataset options the checkpoint was trained with. */
+    char **saved = NULL;
+    int n_saved = 0, rc = 1;
+    speech_data_t sd = {0};
+    char *lines = NULL;
+    if (train_checkpoint_args(model, &lines, err) == 0) {
+        saved = cli_args_split(lines, &n_saved);
+        free(lines);
+    }
+    if (!so.data && saved) {
+        speech_opts_t tmp;
+        speech_opts_default(&tmp);
+        char e2[ST_ERR_LEN];
+        for (int i = 0; i < n_saved; i++)
+            if (speech_opts_parse(&tmp, n_saved, saved, &i, 0, 1, e2) < 0) break;
+        if (tmp.data) {
+            so.data = tmp.data;
+            so.sc.silence_frac = tmp.sc.silence_frac;
+        }
+    }
+    if (!so.data) so.data = speech_demo_corpus();
+    if (!so.data) {
+        rc = cli_fail(2, "eval: --data DIR is required (the checkpoint does not name its data folder)");
+        goto done;
+    }
+    so.sc.augment = 0;
+    so.sc.quiet = quiet;
+    if (speech_data_open(&sd, &so, err)) goto fail;
+    eval_report_t r;
+    if (train_evaluate(m, &sd.td, split, (int)batch, &r, err)) goto fail;
+    printf("%s on the %s split of %s (%ld items):\n", model, split == 1 ? "validation" : split == 2 ? "test" : "training",
+           so.data_abs, r.total);
+    eval_report_print(&r, sc_class_names, stdout);
+    printf("confusion matrix (rows: true class, columns: predicted):\n%12s", "");
+    for (int k = 0; k < SC_NCLASSES; k++) printf(" %7.7s", sc_class_names[k]);
+    printf("\n");
+    for (int k = 0; k < SC_NCLASSES; k++) {
+        printf("%12s", sc_class_names[k]);
+        for (int j = 0; j < SC_NCLASSES; j++) printf(" %7ld", r.confusion[k * SC_NCLASSES + j]);
+        printf("\n");
+    }
+    int wrc = out ? eval_report_write(&r, sc_class_names, out, err) : 0;
+    eval_report_free(&r);
+    if (wrc) goto fail;
+    if (out) printf("wrote %s_report.txt, %s_per_class.csv, %s_confusion.csv\n", out, out, out);
+    rc = 0;
+    goto done;
+fail:
+    rc = cli_fail(1, err);
+done:
+    if (sd.ds) speech_data_close(&sd);
+    cli_args_free(saved);
+    model_free(m);
+    ckpt_info_free(&info);
+    return rc;
+}

@@ -1,0 +1,231 @@
+/* cmd_predict.c: `speechtrain predict --model CKPT --audio DIR --out submission.csv`.
+ *
+ * Streams over a flat folder of clips (the Kaggle test set has ~158k): the sorted names are
+ * the only per-file state, clips are decoded and labelled a batch at a time, and rows go
+ * straight into the CSV (written atomically: the file appears whole or not at all). A clip
+ * that cannot be read still gets a row, with the fallback label, and is reported. */
+#include <ctype.h>
+#include <dirent.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "audio/audio.h"
+#include "cli/commands.h"
+#include "cli/speechdata.h"
+#include "common/atomicfile.h"
+#include "train/options.h"
+#include "train/progress.h"
+
+#define PREDICT_MAX_REPORTED 20   /* bad clips named on stderr; the rest are counted */
+
+static void predict_help(void)
+{
+    printf("usage: speechtrain predict --model CKPT --audio DIR [--out submission.csv] [options]\n\n"
+           "Labels every .wav file in DIR (not recursive) and writes a Kaggle submission: header\n"
+           "fname,label, one row per clip (its base name), sorted by fname, labels from the 12\n"
+           "lowercase Kaggle labels. A clip that cannot be read gets the fallback label and is\n"
+           "reported on stderr; the exit status is still 0 so the file stays complete.\n\n"
+           "  --model CKPT         checkpoint (e.g. runs/demo/best.ckpt)\n"
+           "  --audio DIR          folder of clips (e.g. the competition's test/audio)\n"
+           "  --out FILE           the CSV to write [submission.csv]\n"
+           "  --fallback LABEL     label for unreadable clips [silence]\n"
+           "  --batch N            clips per batch [256]\n"
+           "  --threads N          threads (0 = all cores) [0]\n"
+           "  --progress MODE      auto, bar, plain\n"
+           "  --quiet              no progress display\n");
+    speech_opts_help(stdout, 1, 0);
+    printf("                       (given feature flags must match the checkpoint's)\n");
+}
+
+static int has_wav_suffix(const char *s)
+{
+    size_t n = strlen(s);
+    return n > 4 && s[n - 4] == '.' && tolower((unsigned char)s[n - 3]) == 'w' &&
+           tolower((unsigned char)s[n - 2]) == 'a' && tolower((unsigned char)s[n - 1]) == 'v';
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* The sorted .wav names of dir (regular files or links to them). */
+static int list_clips(const char *dir, char ***names, long *count, char *err)
+{
+    DIR *d = opendir(dir);
+    if (!d) return st_err(err, "--audio %s: cannot open folder", dir);
+    long n = 0, cap = 1024;
+    char **v = malloc((size_t)cap * sizeof *v);
+    struct dirent *e;
+    while (v && (e = readdir(d))) {
+        if (e->d_name[0] == '.' || !has_wav_suffix(e->d_name)) continue;
+        if (e->d_type != DT_REG && e->d_type != DT_LNK && e->d_type != DT_UNKNOWN) continue;
+        if (n == cap) {
+            char **nv = realloc(v, (size_t)(cap *= 2) * sizeof *v);
+            if (!nv) break;
+            v = nv;
+        }
+        if (!(v[n] = strdup(e->d_name))) break;
+        n++;
+    }
+    closedir(d);
+    if (!v || e) {
+        for (long i = 0; v && i < n; i++) free(v[i]);
+        free(v);
+        return st_err(err, "--audio %s: out of memory listing the folder", dir);
+    }
+    qsort(v, (size_t)n, sizeof *v, cmp_str);
+    *names = v;
+    *count = n;
+    return 0;
+}
+
+int cmd_predict(int argc, char **argv)
+{
+    char err[ST_ERR_LEN];
+    const char *model = NULL, *audio = NULL, *out = "submission.csv", *fallback = "silence";
+    long batch = 256, threads = 0;
+    int quiet = 0, pmode = TRAIN_PROGRESS_AUTO;
+    speech_opts_t so;
+    speech_opts_default(&so);
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        int r;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return predict_help(), 0;
+        if (!strcmp(argv[i], "--quiet")) {
+            quiet = 1;
+            continue;
+        }
+#define STR(flag, var)                                          \
+    if ((r = opt_match(flag, argc, argv, &i, &v, err))) {       \
+        if (r < 0) return cli_fail(2, err);                     \
+        var = v;                                                \
+        continue;                                               \
+    }
+        STR("--model", model)
+        STR("--audio", audio)
+        STR("--out", out)
+        STR("--fallback", fallback)
+#undef STR
+        if ((r = opt_match("--batch", argc, argv, &i, &v, err))) {
+            if (r < 0 || opt_int("--batch", v, 1, 65536, &batch, err)) return cli_fail(2, err);
+            continue;
+        }
+        if ((r = opt_match("--threads", argc, argv, &i, &v, err))) {
+            if (r < 0 || opt_int("--threads", v, 0, 4096, &threads, err)) return cli_fail(2, err);
+            continue;
+        }
+        if ((r = opt_match("--progress", argc, argv, &i, &v, err))) {
+            if (r < 0) return cli_fail(2, err);
+            if (!strcmp(v, "auto")) pmode = TRAIN_PROGRESS_AUTO;
+            else if (!strcmp(v, "bar")) pmode = TRAIN_PROGRESS_BAR;
+            else if (!strcmp(v, "plain")) pmode = TRAIN_PROGRESS_PLAIN;
+            else return cli_fail(2, "--progress: expected auto, bar or plain");
+            continue;
+        }
+        r = speech_opts_parse(&so, argc, argv, &i, 1, 0, err);
+        if (r < 0) return cli_fail(2, err);
+        if (r > 0) continue;
+        snprintf(err, sizeof err, "predict: unknown option '%s' (see speechtrain predict --help)", argv[i]);
+        return cli_fail(2, err);
+    }
+    if (!model) return cli_fail(2, "predict: --model CKPT is required");
+    if (!audio) return cli_fail(2, "predict: --audio DIR is required");
+    int fb = -1;
+    for (int k = 0; k < SC_NCLASSES; k++)
+        if (!strcmp(fallback, sc_class_names[k])) fb = k;
+    if (fb < 0) return cli_fail(2, "--fallback: not one of the 12 labels (yes no up down left right on off stop go silence unknown)");
+    train_set_threads((int)threads);
+
+    model_t *m = NULL;
+    ckpt_info_t info;
+    if (speech_ckpt_open(model, (int)batch, &so, &m, &info, err)) return cli_fail(1, err);
+    int rc = 1;
+    char **names = NULL;
+    long n = 0, bad = 0;
+    float *clips = NULL, *x = NULL;
+    char *bad_msg = NULL;
+    int *ok = NULL;
+    mel_t *mel = NULL;
+    afile_t af = {0};
+    if (list_clips(audio, &names, &n, err)) goto fail;
+    if (n == 0) {
+        st_err(err, "--audio %s: no .wav files", audio);
+        goto fail;
+    }
+    if (!(mel = mel_init(&so.feat, err))) goto fail;
+    const int B = (int)batch, S = so.feat.clip_samples, H = so.feat.n_mels, W = mel_frames(mel);
+    const size_t hw = (size_t)H * W;
+    clips = malloc((size_t)B * S * sizeof *clips);
+    x = malloc((size_t)B * hw * sizeof *x);
+    ok = malloc((size_t)B * sizeof *ok);
+    bad_msg = malloc((size_t)B * ST_ERR_LEN);
+    if (!clips || !x || !ok || !bad_msg) {
+        st_err(err, "out of memory");
+        goto fail;
+    }
+    if (afile_open(&af, out, err)) goto fail;
+    fprintf(af.f, "fname,label\n");
+    progress_t pr;
+    progress_start(&pr, quiet ? -1 : pmode, "predict", n);
+    size_t dl = strlen(audio);
+    for (long s = 0; s < n; s += B) {
+        int nb = n - s < B ? (int)(n - s) : B;
+        /* Decoding dominates: one clip per thread (audio_load_clip is thread-safe). */
+#pragma omp parallel for schedule(dynamic, 4)
+        for (int i = 0; i < nb; i++) {
+            const char *nm = names[s + i];
+            char *path = malloc(dl + strlen(nm) + 2);
+            char *msg = bad_msg + (size_t)i * ST_ERR_LEN;
+            if (!path) {
+                ok[i] = 0;
+                snprintf(msg, ST_ERR_LEN, "%s: out of memory", nm);
+                continue;
+            }
+            sprintf(path, "%s/%s", audio, nm);
+            ok[i] = audio_load_clip(path, so.feat.sample_rate, S, clips + (size_t)i * S, msg) == 0;
+            if (ok[i]) mel_compute(mel, clips + (size_t)i * S, x + (size_t)i * hw);
+            else memset(x + (size_t)i * hw, 0, hw * sizeof *x);
+            free(path);
+        }
+        model_forward(m, x, nb, 0);
+        const float *z = model_logits(m);
+        for (int i = 0; i < nb; i++) {
+            int best = 0;
+            for (int k = 1; k < SC_NCLASSES; k++)
+                if (z[i * SC_NCLASSES + k] > z[i * SC_NCLASSES + best]) best = k;
+            if (!ok[i]) {
+                best = fb;
+                if (bad < PREDICT_MAX_REPORTED) {
+                    progress_finish(&pr);
+                    fprintf(stderr, "speechtrain: predict: %s; labelled '%s'\n", bad_msg + (size_t)i * ST_ERR_LEN,
+                            fallback);
+                }
+                bad++;
+            }
+            fprintf(af.f, "%s,%s\n", names[s + i], sc_class_names[best]);
+        }
+        char extra[64];
+        snprintf(extra, sizeof extra, "%.0f clips/s", (s + nb) / (progress_elapsed(&pr) + 1e-9));
+        progress_update(&pr, s + nb, extra, s + nb == n);
+    }
+    progress_finish(&pr);
+    if (afile_commit(&af, err)) goto fail;
+    if (bad > PREDICT_MAX_REPORTED)
+        fprintf(stderr, "speechtrain: predict: %ld more unreadable clips not listed\n", bad - PREDICT_MAX_REPORTED);
+    printf("wrote %s: %ld rows", out, n);
+    if (bad) printf(" (%ld unreadable clips labelled '%s')", bad, fallback);
+    printf("\n");
+    rc = 0;
+    goto done;
+fail:
+    afile_abort(&af);
+    rc = cli_fail(1, err);
+done:
+    for (long i = 0; names && i < n; i++) free(names[i]);
+    free(names), free(clips), free(x), free(ok), free(bad_msg);
+    mel_free(mel);
+    model_free(m);
+    ckpt_info_free(&info);
+    return rc;
+}

@@ -1,0 +1,270 @@
+/* imagetrain: PreAct-ResNet18 with RandomMix on CIFAR-10/100 (design.md sections 6-7).
+ *
+ * The program only describes the data: it loads and validates the CIFAR binary files and
+ * hands train_run (src/train, the loop speechtrain uses too) a train_data_t whose batches
+ * are padded-random-cropped, flipped and normalised per channel. Mixing, the model,
+ * checkpoints, resume, progress and reports are the shared code.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/rng.h"
+#include "image/augment.h"
+#include "image/cifar.h"
+#include "train/options.h"
+#include "train/train.h"
+
+#ifndef ST_VERSION
+#define ST_VERSION "unknown"
+#endif
+
+/* Stream tags for rng_derive, so order and augmentation never share draws. */
+#define TAG_ORDER 0x696d676f72646572ULL
+#define TAG_AUG 0x696d676175676d74ULL
+
+typedef struct {
+    cifar_t data;
+    int val;                 /* the last `val` training images form the validation split */
+    int pad;                 /* random-crop padding */
+    uint64_t seed;
+    float mean[CIFAR_C], std[CIFAR_C];
+    char meta[512];
+} source_t;
+
+static int src_count(void *ctx, int split)
+{
+    const source_t *s = ctx;
+    if (split == TRAIN_SPLIT_TRAIN) return s->data.n[CIFAR_TRAIN] - s->val;
+    if (split == TRAIN_SPLIT_VAL) return s->val;
+    return s->data.n[CIFAR_TEST];
+}
+
+static void src_order(void *ctx, int split, long epoch, int *order, int len)
+{
+    const source_t *s = ctx;
+    for (int i = 0; i < len; i++) order[i] = i;
+    if (split != TRAIN_SPLIT_TRAIN) return;
+    rng_t r;
+    rng_derive(&r, s->seed ^ TAG_ORDER, (uint64_t)epoch, 0);
+    rng_shuffle(&r, order, len);
+}
+
+static void src_batch(void *ctx, int split, const int *idx, int n, long epoch, int augment,
+                      float *x, int *labels)
+{
+    const source_t *s = ctx;
+    int part = split == TRAIN_SPLIT_TEST ? CIFAR_TEST : CIFAR_TRAIN;
+    int base = split == TRAIN_SPLIT_VAL ? s->data.n[CIFAR_TRAIN] - s->val : 0;
+    /* Each image's crop and flip come from its own stream (seed, epoch, item), so the batch
+     * is the same for any thread count. */
+    #pragma omp parallel for schedule(static) if (n >= 64)
+    for (int j = 0; j < n; j++) {
+        int item = base + idx[j];
+        const uint8_t *img = s->data.pix[part] + (size_t)item * CIFAR_PIXELS;
+        uint8_t tmp[CIFAR_PIXELS];
+        if (augment && split == TRAIN_SPLIT_TRAIN) {
+            rng_t r;
+            rng_derive(&r, s->seed ^ TAG_AUG, (uint64_t)epoch, (uint64_t)item);
+            image_augment_u8(tmp, img, CIFAR_C, CIFAR_H, CIFAR_W, s->pad, &r);
+            img = tmp;
+        }
+        image_normalize(x + (size_t)j * CIFAR_PIXELS, img, CIFAR_C, CIFAR_H * CIFAR_W, s->mean, s->std);
+        labels[j] = s->data.label[part][item];
+    }
+}
+
+static void usage(FILE *f, const train_config_t *c)
+{
+    fprintf(f,
+        "usage: imagetrain --data DIR [options]\n"
+        "Trains PreAct-ResNet18 with RandomMix on CIFAR-10 or CIFAR-100 (binary version).\n"
+        "Data:\n"
+        "  --data DIR           folder with data_batch_1..5.bin + test_batch.bin (CIFAR-10) or\n"
+        "                       train.bin + test.bin (CIFAR-100), or the folder holding\n"
+        "                       cifar-10-batches-bin/ or cifar-100-binary/\n"
+        "  --dataset NAME       cifar10, cifar100 or auto (from the files present) [auto]\n"
+        "  --val N              hold out the last N training images as the validation split\n"
+        "                       (best.ckpt is chosen on it; 0 = train on all of them) [0]\n"
+        "  --pad N              random-crop padding in pixels (standard: 4) [4]\n"
+        "  --version            print the version\n"
+        "Defaults below are the paper's image recipe: 200 epochs, batch 256, lr 0.1, wd 5e-4,\n"
+        "alpha 1, weights 1,1,1,1 (the paper uses --weights 3,1,1,1 for WideResNet).\n\n");
+    train_options_help(f, c);
+}
+
+/* The program's own flags. */
+typedef struct {
+    const char *data, *dataset;
+    long val, pad;
+} image_opts_t;
+
+/* Parses args into c and o; 0, or -1 with err. Shared training flags go to the shared parser. */
+static int parse_all(train_config_t *c, image_opts_t *o, int n, char **args, char *err)
+{
+    for (int i = 0; i < n; i++) {
+        const char *v;
+        int r = train_options_parse(c, n, args, &i, err);
+        if (r < 0) return -1;
+        if (r > 0) continue;
+        if ((r = opt_match("--data", n, args, &i, &v, err)) > 0) o->data = v;
+        else if (r == 0 && (r = opt_match("--dataset", n, args, &i, &v, err)) > 0) o->dataset = v;
+        else if (r == 0 && (r = opt_match("--val", n, args, &i, &v, err)) > 0)
+            r = opt_int("--val", v, 0, 1000000, &o->val, err) ? -1 : 1;
+        else if (r == 0 && (r = opt_match("--pad", n, args, &i, &v, err)) > 0)
+            r = opt_int("--pad", v, 0, 16, &o->pad, err) ? -1 : 1;
+        if (r < 0) return -1;
+        if (r == 0)
+            return st_err(err, "%s '%s' (see imagetrain --help)",
+                          args[i][0] == '-' ? "unknown option" : "unexpected argument", args[i]);
+    }
+    return 0;
+}
+
+/* "a\nb\n" -> argv-style array (pointers into *buf); both malloc'd. */
+static char **split_lines(char *lines, int *n)
+{
+    int cap = 1;
+    for (char *p = lines; *p; p++) cap += *p == '\n';
+    char **v = calloc((size_t)cap + 1, sizeof *v);
+    if (!v) return NULL;
+    *n = 0;
+    for (char *p = lines; *p;) {
+        char *eol = strchr(p, '\n');
+        if (eol) *eol = 0;
+        v[(*n)++] = p;
+        if (!eol) break;
+        p = eol + 1;
+    }
+    return v;
+}
+
+static int fail(int code, const char *msg)
+{
+    fprintf(stderr, "imagetrain: %s\n", msg);
+    return code;
+}
+
+int main(int argc, char **argv)
+{
+    char err[ST_ERR_LEN];
+    train_config_t cfg;
+    train_config_default(&cfg);
+    /* design.md section 6: the CIFAR recipe (mixing defaults: alpha 1, weights 1,1,1,1). */
+    cfg.epochs = 200;
+    cfg.batch = 256;
+    cfg.lr = 0.1;
+    cfg.wd = 5e-4;
+    cfg.out_dir = "runs/imagetrain";
+    cfg.prog = "imagetrain";
+    image_opts_t o = {.dataset = "auto", .val = 0, .pad = 4};
+
+    const char *resume = NULL;
+    int out_given = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage(stdout, &cfg);
+            return 0;
+        }
+        if (!strcmp(argv[i], "--version")) {
+            printf("imagetrain %s\n", ST_VERSION);
+            return 0;
+        }
+        const char *v;
+        int j = i;
+        if (opt_match("--resume", argc, argv, &j, &v, err) > 0) resume = v;
+        j = i;
+        if (opt_match("--out", argc, argv, &j, &v, err) > 0) out_given = 1;
+    }
+    /* Resume: the checkpoint's own arguments first, the command line on top. */
+    char *lines = NULL, **saved = NULL;
+    int n_saved = 0;
+    if (resume) {
+        if (train_checkpoint_args(resume, &lines, err)) return fail(1, err);
+        if (!(saved = split_lines(lines, &n_saved))) {
+            free(lines);
+            return fail(1, "out of memory");
+        }
+    }
+    int rc = 2;
+    source_t *s = NULL;
+    if ((saved && parse_all(&cfg, &o, n_saved, saved, err)) || parse_all(&cfg, &o, argc - 1, argv + 1, err) ||
+        train_options_finish(&cfg, err)) {
+        fail(2, err);
+        goto done;
+    }
+    /* Resumed without --out: continue in the checkpoint's folder. */
+    char resume_dir[4096];
+    if (resume && !out_given) {
+        snprintf(resume_dir, sizeof resume_dir, "%s", resume);
+        char *sl = strrchr(resume_dir, '/');
+        if (sl == resume_dir) sl[1] = 0;
+        else if (sl) *sl = 0;
+        else snprintf(resume_dir, sizeof resume_dir, ".");
+        cfg.out_dir = resume_dir;
+    }
+    int which;
+    if (!strcmp(o.dataset, "cifar10")) which = 10;
+    else if (!strcmp(o.dataset, "cifar100")) which = 100;
+    else if (!strcmp(o.dataset, "auto")) which = 0;
+    else {
+        st_err(err, "--dataset: '%s' is not one of cifar10, cifar100, auto", o.dataset);
+        fail(2, err);
+        goto done;
+    }
+    if (!o.data) {
+        fail(2, "--data DIR is required (see imagetrain --help)");
+        goto done;
+    }
+
+    rc = 1;
+    if (!(s = calloc(1, sizeof *s))) {
+        fail(1, "out of memory");
+        goto done;
+    }
+    if (cifar_load(&s->data, o.data, which, err)) {
+        fail(1, err);
+        goto done;
+    }
+    if (o.val >= s->data.n[CIFAR_TRAIN]) {
+        st_err(err, "--val: %ld held-out images leave none of the %d training images", o.val,
+               s->data.n[CIFAR_TRAIN]);
+        rc = fail(2, err);
+        goto done;
+    }
+    s->val = (int)o.val;
+    s->pad = (int)o.pad;
+    s->seed = cfg.seed;
+    /* Normalisation constants from the images we train on (not the held-out ones). */
+    cifar_channel_stats(s->data.pix[CIFAR_TRAIN], s->data.n[CIFAR_TRAIN] - s->val, s->mean, s->std);
+    snprintf(s->meta, sizeof s->meta,
+             "data=cifar%d\nval=%d\npad=%d\nmean=%.9g,%.9g,%.9g\nstd=%.9g,%.9g,%.9g\n",
+             s->data.n_classes, s->val, s->pad, s->mean[0], s->mean[1], s->mean[2], s->std[0],
+             s->std[1], s->std[2]);
+    char prog_args[1400];
+    snprintf(prog_args, sizeof prog_args, "--data\n%s\n--dataset\ncifar%d\n--val\n%d\n--pad\n%d\n",
+             s->data.dir, s->data.n_classes, s->val, s->pad);
+    cfg.prog_args = prog_args;
+
+    train_data_t d = {
+        .ctx = s,
+        .c = CIFAR_C, .h = CIFAR_H, .w = CIFAR_W,
+        .n_classes = s->data.n_classes,
+        .class_names = cifar_class_names(s->data.n_classes),
+        .count = src_count, .order = src_order, .batch = src_batch,
+        .meta = s->meta,
+    };
+    int stopped = 0;
+    if (train_run(&cfg, &d, &stopped, err)) {
+        fail(1, err);
+        goto done;
+    }
+    rc = stopped == 2 ? 130 : 0;
+done:
+    if (s) cifar_free(&s->data);
+    free(s);
+    free(saved);
+    free(lines);
+    return rc;
+}

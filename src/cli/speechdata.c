@@ -1,0 +1,274 @@
+/* speechdata.c: speechtrain's flags and the Speech Commands data source. */
+#include "cli/speechdata.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "train/options.h"
+
+void speech_opts_default(speech_opts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    feat_config_default(&o->feat);
+    sc_options_default(&o->sc);
+}
+
+static int sw(const char *name, const char *a) { return !strcmp(name, a); }
+
+int speech_opts_parse(speech_opts_t *o, int argc, char **argv, int *i, int features, int dataset, char *err)
+{
+    const char *v;
+    long l;
+    double d;
+    int r;
+#define VAL(name) ((r = opt_match(name, argc, argv, i, &v, err)) != 0)
+    if (features) {
+        if (VAL("--n-mels")) {
+            if (r < 0 || opt_int("--n-mels", v, 1, 1024, &l, err)) return -1;
+            o->feat.n_mels = (int)l, o->feat_given = 1;
+            return 1;
+        }
+        if (VAL("--n-fft")) {
+            if (r < 0 || opt_int("--n-fft", v, 2, 1 << 20, &l, err)) return -1;
+            o->feat.n_fft = (int)l, o->feat_given = 1;
+            return 1;
+        }
+        if (VAL("--hop")) {
+            if (r < 0 || opt_int("--hop", v, 1, 1 << 20, &l, err)) return -1;
+            o->feat.hop = (int)l, o->feat_given = 1;
+            return 1;
+        }
+        if (VAL("--sample-rate")) {
+            if (r < 0 || opt_int("--sample-rate", v, 1000, 384000, &l, err)) return -1;
+            o->feat.sample_rate = (int)l, o->feat_given = 1;
+            return 1;
+        }
+        if (VAL("--clip-samples")) {
+            if (r < 0 || opt_int("--clip-samples", v, 1, 1 << 24, &l, err)) return -1;
+            o->feat.clip_samples = (int)l, o->feat_given = 1;
+            return 1;
+        }
+        if (VAL("--fmin")) {
+            if (r < 0 || opt_double("--fmin", v, 0, 1e6, &d, err)) return -1;
+            o->feat.fmin = d, o->feat_given = 1;
+            return 1;
+        }
+        if (VAL("--fmax")) {
+            if (r < 0 || opt_double("--fmax", v, 0, 1e6, &d, err)) return -1;
+            o->feat.fmax = d, o->feat_given = 1;
+            return 1;
+        }
+    }
+    if (dataset) {
+        if (VAL("--data")) {
+            if (r < 0) return -1;
+            if (!*v) return st_err(err, "--data: empty path");
+            o->data = v;
+            return 1;
+        }
+        if (VAL("--silence-frac")) {
+            if (r < 0 || opt_double("--silence-frac", v, 0, 10, &o->sc.silence_frac, err)) return -1;
+            return 1;
+        }
+        const char *a = argv[*i];
+        if (sw("--balance", a)) return o->sc.balance = 1, 1;
+        if (sw("--strict", a)) return o->sc.strict = 1, 1;
+        if (sw("--no-cache", a)) return o->sc.use_cache = 0, 1;
+        if (sw("--no-aug-amplitude", a)) return o->sc.aug.amplitude = 0, 1;
+        if (sw("--no-aug-speed", a)) return o->sc.aug.speed = 0, 1;
+        if (sw("--no-aug-shift", a)) return o->sc.aug.shift = 0, 1;
+        if (sw("--no-aug-noise", a)) return o->sc.aug.noise = 0, 1;
+    }
+#undef VAL
+    return 0;
+}
+
+void speech_opts_help(FILE *f, int features, int dataset)
+{
+    if (dataset)
+        fprintf(f,
+            "Data:\n"
+            "  --data DIR           a folder in the Speech Commands layout (v0.01/v0.02);\n"
+            "                       without it: the demo corpus datasets/demo/train, demo preset\n"
+            "  --balance            draw the 12 classes equally often in training\n"
+            "  --silence-frac F     silence items per split, as a fraction of its clips [0.1]\n"
+            "  --strict             a bad audio file is an error (default: skip and report it)\n"
+            "  --no-cache           do not keep decoded audio in DIR/.speechtrain-cache-*.bin\n"
+            "  --no-aug-amplitude, --no-aug-speed, --no-aug-shift, --no-aug-noise\n"
+            "                       switch off one waveform augmentation (--no-augment: all)\n");
+    if (features)
+        fprintf(f,
+            "Features (log-mel; defaults are the reference front end):\n"
+            "  --sample-rate HZ     audio is resampled to this rate [16000]\n"
+            "  --clip-samples N     clip length, zero-padded or cut [16000]\n"
+            "  --n-fft N            FFT size / window length [2048]\n"
+            "  --hop N              hop length [512]\n"
+            "  --n-mels N           mel bands = input height [32]\n"
+            "  --fmin HZ, --fmax HZ mel filterbank edges [0, 8000]\n");
+}
+
+void speech_feat_meta(const feat_config_t *fc, char *buf, size_t len)
+{
+    snprintf(buf, len,
+             "feat.sample_rate=%d\nfeat.clip_samples=%d\nfeat.n_fft=%d\nfeat.hop=%d\nfeat.n_mels=%d\n"
+             "feat.fmin=%.17g\nfeat.fmax=%.17g\n",
+             fc->sample_rate, fc->clip_samples, fc->n_fft, fc->hop, fc->n_mels, fc->fmin, fc->fmax);
+}
+
+int speech_feat_from_meta(const char *meta, feat_config_t *fc, const char *ckpt, char *err)
+{
+    const char *keys[] = {"feat.sample_rate", "feat.clip_samples", "feat.n_fft", "feat.hop", "feat.n_mels",
+                          "feat.fmin", "feat.fmax"};
+    double v[7];
+    for (int k = 0; k < 7; k++) {
+        char b[64];
+        if (train_meta_get(meta, keys[k], b, sizeof b))
+            return st_err(err, "%s: checkpoint has no %s setting (not a speechtrain checkpoint)", ckpt, keys[k]);
+        v[k] = strtod(b, NULL);
+    }
+    fc->sample_rate = (int)v[0], fc->clip_samples = (int)v[1], fc->n_fft = (int)v[2], fc->hop = (int)v[3];
+    fc->n_mels = (int)v[4], fc->fmin = v[5], fc->fmax = v[6];
+    char e2[ST_ERR_LEN];
+    if (feat_config_check(fc, e2)) return st_err(err, "%s: bad feature settings: %s", ckpt, e2);
+    return 0;
+}
+
+char *speech_opts_canonical(const speech_opts_t *o)
+{
+    char *b = malloc(8192);
+    if (!b) return NULL;
+    char t[3][32];
+    /* shortest text that reads back to the same double */
+#define G(i, v) (snprintf(t[i], 32, "%.15g", v), strtod(t[i], NULL) == (v) ? t[i] : (snprintf(t[i], 32, "%.17g", v), t[i]))
+    int n = snprintf(b, 8192,
+                     "--data\n%s\n--sample-rate\n%d\n--clip-samples\n%d\n--n-fft\n%d\n--hop\n%d\n--n-mels\n%d\n"
+                     "--fmin\n%s\n--fmax\n%s\n--silence-frac\n%s\n",
+                     o->data_abs[0] ? o->data_abs : (o->data ? o->data : ""), o->feat.sample_rate,
+                     o->feat.clip_samples, o->feat.n_fft, o->feat.hop, o->feat.n_mels, G(0, o->feat.fmin), G(1, o->feat.fmax),
+                     G(2, o->sc.silence_frac));
+#undef G
+    const struct { int on; const char *flag; } sws[] = {
+        {o->sc.balance, "--balance"}, {o->sc.strict, "--strict"}, {!o->sc.use_cache, "--no-cache"},
+        {!o->sc.aug.amplitude, "--no-aug-amplitude"}, {!o->sc.aug.speed, "--no-aug-speed"},
+        {!o->sc.aug.shift, "--no-aug-shift"}, {!o->sc.aug.noise, "--no-aug-noise"}};
+    for (size_t k = 0; k < sizeof sws / sizeof sws[0]; k++)
+        if (sws[k].on) n += snprintf(b + n, 8192 - (size_t)n, "%s\n", sws[k].flag);
+    return b;
+}
+
+static int sd_count(void *ctx, int split) { return sc_count(((speech_data_t *)ctx)->ds, split); }
+static void sd_order(void *ctx, int split, long epoch, int *order, int len)
+{
+    sc_epoch_order(((speech_data_t *)ctx)->ds, split, epoch, order, len);
+}
+static void sd_batch(void *ctx, int split, const int *idx, int n, long epoch, int augment, float *x, int *labels)
+{
+    /* Augmentation was switched on or off for the whole dataset at open (sc_options_t). */
+    (void)augment;
+    sc_batch(((speech_data_t *)ctx)->ds, split, idx, n, epoch, x, labels);
+}
+
+int speech_data_open(speech_data_t *s, speech_opts_t *o, char *err)
+{
+    memset(s, 0, sizeof *s);
+    if (!o->data) return st_err(err, "--data: no data folder given");
+    char e2[ST_ERR_LEN];
+    if (feat_config_check(&o->feat, e2)) return st_err(err, "feature settings: %s", e2);
+    struct stat st;
+    if (stat(o->data, &st) != 0 || !S_ISDIR(st.st_mode))
+        return st_err(err, "--data %s: not a folder", o->data);
+    if (!realpath(o->data, o->data_abs)) snprintf(o->data_abs, sizeof o->data_abs, "%s", o->data);
+    s->ds = sc_open(o->data_abs, &o->feat, &o->sc, err);
+    if (!s->ds) return -1;
+    size_t n = 0;
+    speech_feat_meta(&o->feat, s->meta, sizeof s->meta);
+    n = strlen(s->meta);
+    snprintf(s->meta + n, sizeof s->meta - n, "data.classes=");
+    for (int k = 0; k < SC_NCLASSES; k++) {
+        n = strlen(s->meta);
+        snprintf(s->meta + n, sizeof s->meta - n, "%s%s", k ? "," : "", sc_class_names[k]);
+    }
+    n = strlen(s->meta);
+    snprintf(s->meta + n, sizeof s->meta - n, "\n");
+    s->td = (train_data_t){.ctx = s, .c = 1, .h = sc_height(s->ds), .w = sc_width(s->ds), .n_classes = SC_NCLASSES,
+                           .class_names = sc_class_names, .count = sd_count, .order = sd_order, .batch = sd_batch,
+                           .meta = s->meta};
+    return 0;
+}
+
+void speech_data_close(speech_data_t *s)
+{
+    sc_free(s->ds);
+    s->ds = NULL;
+}
+
+const char *speech_demo_corpus(void)
+{
+    static char path[PATH_MAX + 64];
+    struct stat st;
+    if (stat("datasets/demo/.complete", &st) == 0) return "datasets/demo/train";
+    /* Beside the program: build/src/cli/speechtrain -> ../../../datasets/demo */
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) *slash = 0;
+        snprintf(path, sizeof path, "%s/../../../datasets/demo/.complete", exe);
+        if (stat(path, &st) == 0) {
+            snprintf(path, sizeof path, "%s/../../../datasets/demo/train", exe);
+            return path;
+        }
+    }
+    return NULL;
+}
+
+int speech_ckpt_open(const char *path, int max_batch, speech_opts_t *o, model_t **m, ckpt_info_t *info, char *err)
+{
+    *m = NULL;
+    memset(info, 0, sizeof *info);
+    if (ckpt_load(path, m, max_batch, info, err)) return -1;
+    feat_config_t fc;
+    if (speech_feat_from_meta(info->meta_text, &fc, path, err)) goto fail;
+    if (o->feat_given) {
+        const feat_config_t *u = &o->feat;
+#define SAME(f, flag, fmt)                                                                                \
+    if (u->f != fc.f) {                                                                                   \
+        st_err(err, "%s: checkpoint was trained with " flag " " fmt ", not " fmt, path, fc.f, u->f);    \
+        goto fail;                                                                                        \
+    }
+        SAME(sample_rate, "--sample-rate", "%d")
+        SAME(clip_samples, "--clip-samples", "%d")
+        SAME(n_fft, "--n-fft", "%d")
+        SAME(hop, "--hop", "%d")
+        SAME(n_mels, "--n-mels", "%d")
+        SAME(fmin, "--fmin", "%g")
+        SAME(fmax, "--fmax", "%g")
+#undef SAME
+    }
+    o->feat = fc;
+    const model_config_t *mc = model_config(*m);
+    if (mc->in_ch != 1 || mc->h != fc.n_mels || mc->w != feat_config_frames(&fc)) {
+        st_err(err, "%s: model input %d x %d x %d does not match its feature settings", path, mc->in_ch, mc->h, mc->w);
+        goto fail;
+    }
+    if (info->n_classes != SC_NCLASSES || mc->classes != SC_NCLASSES) {
+        st_err(err, "%s: checkpoint has %d classes, not the 12 Speech Commands labels", path, mc->classes);
+        goto fail;
+    }
+    for (int k = 0; k < SC_NCLASSES; k++)
+        if (strcmp(info->class_names[k], sc_class_names[k])) {
+            st_err(err, "%s: class %d is '%s', expected '%s' (not a speechtrain checkpoint)", path, k,
+                   info->class_names[k], sc_class_names[k]);
+            goto fail;
+        }
+    return 0;
+fail:
+    model_free(*m);
+    *m = NULL;
+    ckpt_info_free(info);
+    return -1;
+}

@@ -1,0 +1,267 @@
+/* options.c: the shared training flags (parsing, checking, help text, canonical form). */
+#include "train/options.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int opt_int(const char *flag, const char *s, long lo, long hi, long *out, char *err)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || errno) return st_err(err, "%s: '%s' is not a whole number", flag, s);
+    if (v < lo || v > hi) return st_err(err, "%s: %ld is out of range [%ld, %ld]", flag, v, lo, hi);
+    *out = v;
+    return 0;
+}
+
+int opt_double(const char *flag, const char *s, double lo, double hi, double *out, char *err)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (!*s || *end || errno || !isfinite(v)) return st_err(err, "%s: '%s' is not a number", flag, s);
+    if (v < lo || v > hi) return st_err(err, "%s: %g is out of range [%g, %g]", flag, v, lo, hi);
+    *out = v;
+    return 0;
+}
+
+int opt_match(const char *name, int argc, char **argv, int *i, const char **val, char *err)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0) return 0;
+    if (a[n] == '=') {
+        *val = a + n + 1;
+        return 1;
+    }
+    if (a[n] != 0) return 0;
+    if (*i + 1 >= argc) return st_err(err, "%s: missing value", name);
+    *val = argv[++*i];
+    return 1;
+}
+
+/* A flag without a value; "--flag=..." is an error so typos do not pass silently. */
+static int opt_switch(const char *name, const char *a, char *err)
+{
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0) return 0;
+    if (a[n] == 0) return 1;
+    if (a[n] == '=') return st_err(err, "%s takes no value", name);
+    return 0;
+}
+
+void train_config_default(train_config_t *c)
+{
+    memset(c, 0, sizeof *c);
+    /* design.md section 6: the paper's speech recipe. */
+    c->epochs = 300;
+    c->batch = 256;
+    c->eval_batch = 256;
+    c->width = 64;
+    c->threads = 0;
+    c->lr = 0.05;
+    c->wd = 5e-4;
+    c->momentum = 0.9;
+    c->warmup = 0;
+    c->seed = 1;
+    mix_config_default(&c->mix);
+    c->no_mix = 0;
+    c->label_smoothing = 0;
+    c->augment = 1;
+    c->ckpt_every = 0;
+    c->max_steps = 0;
+    c->out_dir = NULL;
+    c->progress = TRAIN_PROGRESS_AUTO;
+    c->prog = "train";
+    snprintf(c->candidates, sizeof c->candidates, "mixup,cutmix,resizemix,fmix");
+    snprintf(c->weights, sizeof c->weights, "1,1,1,1");
+}
+
+int train_options_parse(train_config_t *c, int argc, char **argv, int *i, char *err)
+{
+    const char *a = argv[*i], *v = NULL;
+    long l;
+    int r;
+#define VAL(name) ((r = opt_match(name, argc, argv, i, &v, err)) != 0)
+#define CHK(expr) do { if (r < 0 || (expr)) return -1; return 1; } while (0)
+    if (VAL("--epochs")) CHK(opt_int("--epochs", v, 1, 1000000, &l, err) || ((c->epochs = (int)l), 0));
+    if (VAL("--batch")) CHK(opt_int("--batch", v, 1, 65536, &l, err) || ((c->batch = (int)l), 0));
+    if (VAL("--eval-batch")) CHK(opt_int("--eval-batch", v, 1, 65536, &l, err) || ((c->eval_batch = (int)l), 0));
+    if (VAL("--width")) CHK(opt_int("--width", v, 1, 4096, &l, err) || ((c->width = (int)l), 0));
+    if (VAL("--threads")) CHK(opt_int("--threads", v, 0, 4096, &l, err) || ((c->threads = (int)l), 0));
+    if (VAL("--lr")) CHK(opt_double("--lr", v, 0, 1e3, &c->lr, err));
+    if (VAL("--wd")) CHK(opt_double("--wd", v, 0, 1e3, &c->wd, err));
+    if (VAL("--momentum")) CHK(opt_double("--momentum", v, 0, 1, &c->momentum, err));
+    if (VAL("--warmup")) CHK(opt_int("--warmup", v, 0, 1L << 40, &c->warmup, err));
+    if (VAL("--seed")) {
+        if (r < 0) return -1;
+        char *end;
+        errno = 0;
+        unsigned long long s = strtoull(v, &end, 10);
+        if (!*v || *end || errno || *v == '-') return st_err(err, "--seed: '%s' is not a non-negative whole number", v);
+        c->seed = (uint64_t)s;
+        return 1;
+    }
+    if (VAL("--candidates")) {
+        if (r < 0) return -1;
+        if (strlen(v) >= sizeof c->candidates) return st_err(err, "--candidates: value too long");
+        snprintf(c->candidates, sizeof c->candidates, "%s", v);
+        /* Keep the weights in step when only the candidates are given: one each. */
+        return 1;
+    }
+    if (VAL("--weights")) {
+        if (r < 0) return -1;
+        if (strlen(v) >= sizeof c->weights) return st_err(err, "--weights: value too long");
+        snprintf(c->weights, sizeof c->weights, "%s", v);
+        return 1;
+    }
+    if (VAL("--alpha")) CHK(mix_config_set(&c->mix, "alpha", v, err));
+    if (VAL("--mix-prob")) CHK(mix_config_set(&c->mix, "prob", v, err));
+    if (VAL("--resize")) CHK(mix_config_set(&c->mix, "resize", v, err));
+    if (VAL("--fmix-decay")) CHK(mix_config_set(&c->mix, "fmix-decay", v, err));
+    if (VAL("--label-smoothing")) CHK(opt_double("--label-smoothing", v, 0, 0.999, &c->label_smoothing, err));
+    if (VAL("--ckpt-every")) CHK(opt_int("--ckpt-every", v, 0, 1L << 40, &c->ckpt_every, err));
+    if (VAL("--max-steps")) CHK(opt_int("--max-steps", v, 0, 1L << 40, &c->max_steps, err));
+    if (VAL("--out")) CHK((c->out_dir = v, 0) || !*v ? st_err(err, "--out: empty path") : 0);
+    if (VAL("--resume")) CHK((c->resume = v, 0) || !*v ? st_err(err, "--resume: empty path") : 0);
+    if (VAL("--progress")) {
+        if (r < 0) return -1;
+        if (!strcmp(v, "auto")) c->progress = TRAIN_PROGRESS_AUTO;
+        else if (!strcmp(v, "bar")) c->progress = TRAIN_PROGRESS_BAR;
+        else if (!strcmp(v, "plain")) c->progress = TRAIN_PROGRESS_PLAIN;
+        else return st_err(err, "--progress: '%s' is not one of auto, bar, plain", v);
+        return 1;
+    }
+#undef VAL
+#undef CHK
+    if ((r = opt_switch("--elem", a, err))) return r < 0 ? -1 : (mix_config_set(&c->mix, "elem", "1", err) ? -1 : 1);
+    if ((r = opt_switch("--fmix-reference", a, err)))
+        return r < 0 ? -1 : (mix_config_set(&c->mix, "fmix-reference", "1", err) ? -1 : 1);
+    if ((r = opt_switch("--no-mix", a, err))) return r < 0 ? -1 : ((c->no_mix = 1), 1);
+    if ((r = opt_switch("--no-augment", a, err))) return r < 0 ? -1 : ((c->augment = 0), 1);
+    if ((r = opt_switch("--quiet", a, err))) return r < 0 ? -1 : ((c->quiet = 1), 1);
+    return 0;
+}
+
+int train_options_finish(train_config_t *c, char *err)
+{
+    /* Candidates without matching weights (e.g. only --candidates given) get weight 1 each. */
+    int nc = 1, nw = 1;
+    for (const char *p = c->candidates; *p; p++) nc += *p == ',';
+    for (const char *p = c->weights; *p; p++) nw += *p == ',';
+    const char *w = c->weights;
+    char ones[128];
+    if (nc != nw && !strcmp(c->weights, "1,1,1,1")) {
+        ones[0] = 0;
+        for (int k = 0; k < nc && k < 32; k++) strcat(ones, k ? ",1" : "1");
+        w = ones;
+    }
+    char e2[ST_ERR_LEN];
+    if (mix_config_parse(&c->mix, c->candidates, w, e2)) return st_err(err, "--candidates/--weights: %s", e2);
+    if (mix_config_check(&c->mix, e2)) return st_err(err, "mixing options: %s", e2);
+    if (c->eval_batch < 1 || c->batch < 1) return st_err(err, "--batch: must be at least 1");
+    return 0;
+}
+
+static void sb_add(char **buf, size_t *len, size_t *cap, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+#include <stdarg.h>
+static void sb_add(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
+{
+    va_list ap;
+    for (;;) {
+        va_start(ap, fmt);
+        int n = vsnprintf(*buf ? *buf + *len : NULL, *buf ? *cap - *len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) return;
+        if (*buf && *len + (size_t)n < *cap) {
+            *len += (size_t)n;
+            return;
+        }
+        size_t nc = (*cap + (size_t)n + 256) * 2;
+        char *nb = realloc(*buf, nc);
+        if (!nb) return;
+        *buf = nb;
+        *cap = nc;
+    }
+}
+
+/* Shortest text that reads back to exactly v (so config.txt shows 0.1, not 0.1000...01). */
+static const char *g17(char *buf, double v)
+{
+    for (int p = 1; p <= 17; p++) {
+        snprintf(buf, 32, "%.*g", p, v);
+        if (strtod(buf, NULL) == v) break;
+    }
+    return buf;
+}
+
+char *train_options_canonical(const train_config_t *c)
+{
+    char t[4][32];
+    char *b = NULL;
+    size_t len = 0, cap = 0;
+    sb_add(&b, &len, &cap, "--epochs\n%d\n--batch\n%d\n--eval-batch\n%d\n--width\n%d\n", c->epochs, c->batch,
+           c->eval_batch, c->width);
+    sb_add(&b, &len, &cap, "--lr\n%s\n--wd\n%s\n--momentum\n%s\n--warmup\n%ld\n--seed\n%llu\n", g17(t[0], c->lr),
+           g17(t[1], c->wd), g17(t[2], c->momentum), c->warmup, (unsigned long long)c->seed);
+    sb_add(&b, &len, &cap, "--candidates\n");
+    for (int k = 0; k < c->mix.ncand; k++) sb_add(&b, &len, &cap, "%s%s", k ? "," : "", mix_mode_name(c->mix.cand[k]));
+    sb_add(&b, &len, &cap, "\n--weights\n");
+    for (int k = 0; k < c->mix.ncand; k++) sb_add(&b, &len, &cap, "%s%s", k ? "," : "", g17(t[0], c->mix.weights[c->mix.cand[k]]));
+    sb_add(&b, &len, &cap, "\n--alpha\n");
+    for (int k = 0; k < MIX_NMODES; k++)
+        sb_add(&b, &len, &cap, "%s%s=%s", k ? "," : "", mix_mode_name(k), g17(t[0], c->mix.alpha[k]));
+    sb_add(&b, &len, &cap, "\n--mix-prob\n%s\n--resize\n%s,%s\n--fmix-decay\n%s\n", g17(t[0], c->mix.prob),
+           g17(t[1], c->mix.resize_lo), g17(t[2], c->mix.resize_hi), g17(t[3], c->mix.fmix_decay));
+    if (c->mix.elem) sb_add(&b, &len, &cap, "--elem\n");
+    if (c->mix.fmix_reference) sb_add(&b, &len, &cap, "--fmix-reference\n");
+    if (c->no_mix) sb_add(&b, &len, &cap, "--no-mix\n");
+    if (!c->augment) sb_add(&b, &len, &cap, "--no-augment\n");
+    sb_add(&b, &len, &cap, "--label-smoothing\n%s\n--ckpt-every\n%ld\n", g17(t[0], c->label_smoothing),
+           c->ckpt_every);
+    return b;
+}
+
+void train_options_help(FILE *f, const train_config_t *c)
+{
+    fprintf(f,
+        "Training (defaults: the paper's speech recipe unless a preset says otherwise):\n"
+        "  --epochs N           training epochs; the cosine schedule spans them all [%d]\n"
+        "  --batch N            mini-batch size [%d]\n"
+        "  --eval-batch N       batch size for validation/test passes [%d]\n"
+        "  --width K            PreAct-ResNet18 width multiplier (64 = the paper's model) [%d]\n"
+        "  --lr X               initial learning rate, cosine-annealed to 0 [%g]\n"
+        "  --wd X               weight decay added to every gradient [%g]\n"
+        "  --momentum X         SGD momentum [%g]\n"
+        "  --warmup N           linear warm-up steps before the cosine schedule [%ld]\n"
+        "  --seed N             seed of everything random (init, order, augmentation, mixing) [%llu]\n"
+        "  --threads N          threads (0 = all cores) [%d]\n"
+        "Mixing (RandomMix):\n"
+        "  --candidates LIST    modes to draw from: mixup,cutmix,resizemix,fmix [%s]\n"
+        "  --weights LIST       relative probability of each candidate, in order [%s]\n"
+        "                       (a mode with weight 0 is never used; --weights 1,0,0,0 = Mixup only)\n"
+        "  --alpha A            Beta(A,A) for lam; or per mode: mixup=0.2,fmix=1 [1]\n"
+        "  --mix-prob P         mix a batch with probability P [1]\n"
+        "  --elem               per-sample mode and lam instead of one per batch\n"
+        "  --resize LO,HI       ResizeMix side ratio range [0.1,0.8]\n"
+        "  --fmix-decay D       FMix spectrum decay power [3]\n"
+        "  --fmix-reference     FMix repository's band-like masks instead of isotropic ones\n"
+        "  --no-mix             no mixing at all (baseline)\n"
+        "  --label-smoothing S  label smoothing, applied before mixing [0]\n"
+        "  --no-augment         no data augmentation\n"
+        "Run:\n"
+        "  --out DIR            run directory (checkpoints, log.csv, reports) [%s]\n"
+        "                       (with --resume: the checkpoint's folder)\n"
+        "  --resume CKPT        continue from a checkpoint (DIR/last.ckpt); uses the saved\n"
+        "                       configuration, flags given with it override (e.g. --threads)\n"
+        "  --ckpt-every N       also write DIR/last.ckpt every N steps (0 = once per epoch) [%ld]\n"
+        "  --max-steps N        stop cleanly after N steps in total, like Ctrl-C (0 = no limit)\n"
+        "  --progress MODE      auto (bar on a terminal, plain lines otherwise), bar, plain\n"
+        "  --quiet              no progress display\n",
+        c->epochs, c->batch, c->eval_batch, c->width, c->lr, c->wd, c->momentum, c->warmup,
+        (unsigned long long)c->seed, c->threads, c->candidates, c->weights, c->out_dir ? c->out_dir : "runs/latest", c->ckpt_every);
+}

@@ -1,0 +1,71 @@
+#include "train/progress.h"
+
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "train/train.h"
+
+double progress_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void progress_start(progress_t *p, int mode, const char *label, long total)
+{
+    memset(p, 0, sizeof *p);
+    p->f = stderr;
+    if (mode == TRAIN_PROGRESS_AUTO) mode = isatty(fileno(stderr)) ? 1 : 2;
+    p->mode = mode < 0 ? 0 : mode;
+    p->total = total > 0 ? total : 1;
+    p->every = 10.0;
+    snprintf(p->label, sizeof p->label, "%s", label ? label : "");
+    p->t0 = p->last = progress_now();
+}
+
+static void fmt_time(char *buf, size_t n, double s)
+{
+    if (!(s >= 0) || s > 360000) s = 0;
+    long t = (long)(s + 0.5);
+    if (t >= 3600) snprintf(buf, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    else snprintf(buf, n, "%ld:%02ld", t / 60, t % 60);
+}
+
+void progress_update(progress_t *p, long done, const char *extra, int force)
+{
+    if (!p->mode) return;
+    double now = progress_now();
+    double gap = p->mode == 1 ? 0.1 : p->every;
+    if (!force && now - p->last < gap) return;
+    p->last = now;
+    double el = now - p->t0;
+    double frac = (double)done / (double)p->total;
+    if (frac > 1) frac = 1;
+    char eta[32], ela[32];
+    fmt_time(eta, sizeof eta, done > 0 ? el * (1 - frac) / frac : -1);
+    fmt_time(ela, sizeof ela, el);
+    if (p->mode == 1) {
+        char bar[31];
+        int fill = (int)(frac * 30);
+        for (int i = 0; i < 30; i++) bar[i] = i < fill ? '=' : (i == fill ? '>' : ' ');
+        bar[30] = 0;
+        fprintf(p->f, "\r%s [%s] %3d%% ETA %s %s\033[K", p->label, bar, (int)(frac * 100), eta,
+                extra ? extra : "");
+    } else {
+        fprintf(p->f, "%s %ld/%ld (%d%%) elapsed %s ETA %s %s\n", p->label, done, p->total,
+                (int)(frac * 100), ela, eta, extra ? extra : "");
+    }
+    fflush(p->f);
+}
+
+void progress_finish(progress_t *p)
+{
+    if (p->mode == 1) {
+        fputs("\r\033[K", p->f);
+        fflush(p->f);
+    }
+}
+
+double progress_elapsed(const progress_t *p) { return progress_now() - p->t0; }

@@ -1,0 +1,32 @@
+/* progress.h: a progress display for long loops (training epochs, evaluation, predict).
+ *
+ * On a terminal: one line redrawn in place, "label [=====>    ] 45% ETA 0:12 <extra>", at
+ * most 10 times a second. Otherwise (a log file, a pipe): a plain line every `every`
+ * seconds. Everything goes to stderr so stdout stays clean for results.
+ */
+#ifndef ST_PROGRESS_H
+#define ST_PROGRESS_H
+
+#include <stdio.h>
+
+typedef struct {
+    int mode;           /* 0 off, 1 bar, 2 plain lines */
+    double t0, last;    /* start and last draw (seconds, monotonic) */
+    double every;       /* plain mode: seconds between lines */
+    long total;
+    char label[96];
+    FILE *f;
+} progress_t;
+
+/* mode: TRAIN_PROGRESS_AUTO/BAR/PLAIN from train.h, or -1 for off (quiet). */
+void progress_start(progress_t *p, int mode, const char *label, long total);
+/* done of total finished; extra is shown after the ETA (may be NULL). force draws now. */
+void progress_update(progress_t *p, long done, const char *extra, int force);
+/* Ends the bar line (terminal) so the next output starts on a fresh line. */
+void progress_finish(progress_t *p);
+/* Seconds since progress_start. */
+double progress_elapsed(const progress_t *p);
+/* Monotonic clock in seconds. */
+double progress_now(void);
+
+#endif

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# End-to-end test of the speechtrain program on a tiny generated corpus:
+#   train 2 epochs at width 4, eval, predict (CSV checked), features; resume after kill -9
+#   and after Ctrl-C mid-epoch gives the same final checkpoint bytes as an uninterrupted run;
+#   bad input gives one clear line and a non-zero status, never a crash.
+# usage: e2e.sh SPEECHTRAIN MAKE_CORPUS WORKDIR
+set -uo pipefail
+st=$1 mk=$2 work=$3
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok() { echo "ok: $*"; }
+
+mkdir -p "$work"
+"$mk" tiny "$work/tiny" >/dev/null 2>"$work/make.log" || { cat "$work/make.log"; echo "FAIL: corpus"; exit 1; }
+data=$work/tiny/train
+rm -rf "$work/run" "$work/A" "$work/B" "$work/C" "$work/sub.csv"
+common=(--data "$data" --width 4 --batch 16 --threads 1 --quiet)
+
+# ---- train, eval, predict
+if "$st" train "${common[@]}" --epochs 2 --out "$work/run" >"$work/train.log" 2>&1; then
+  for f in config.txt log.csv last.ckpt best.ckpt test_report.txt test_per_class.csv test_confusion.csv; do
+    [[ -s "$work/run/$f" ]] || fail "run folder lacks $f"
+  done
+  [[ $(wc -l <"$work/run/log.csv") -eq 3 ]] || fail "log.csv should have a header and 2 rows"
+  head -1 "$work/run/log.csv" | grep -qx 'epoch,lr,train_loss,train_acc,val_loss,val_acc,seconds,samples_per_s' ||
+    fail "log.csv header"
+  [[ $(wc -l <"$work/run/test_confusion.csv") -eq 13 ]] || fail "confusion CSV should have 13 lines"
+  ok "train"
+else
+  cat "$work/train.log"; fail "train exited non-zero"
+fi
+
+if "$st" eval --model "$work/run/best.ckpt" --data "$data" --split test --threads 1 --quiet --out "$work/ev" >"$work/eval.log" 2>&1; then
+  grep -q '^accuracy ' "$work/eval.log" || fail "eval prints no accuracy"
+  [[ -s "$work/ev_confusion.csv" ]] || fail "eval --out wrote no confusion CSV"
+  # the same model on the same split: eval agrees with the training run's final report
+  [[ "$(head -1 "$work/ev_report.txt")" == "$(head -1 "$work/run/test_report.txt")" ]] || fail "eval and the run's test report differ"
+  ok "eval"
+else
+  cat "$work/eval.log"; fail "eval exited non-zero"
+fi
+
+# predict on the unlabelled folder plus one unreadable clip
+mkdir -p "$work/audio"
+cp "$work/tiny/audio/"*.wav "$work/audio/"
+head -c 300 /dev/urandom >"$work/audio/clip_0000broken.wav"
+if "$st" predict --model "$work/run/best.ckpt" --audio "$work/audio" --out "$work/sub.csv" --batch 16 --threads 1 --quiet \
+     >"$work/predict.log" 2>&1; then
+  n=$(ls "$work/audio" | wc -l)
+  [[ $(head -1 "$work/sub.csv") == "fname,label" ]] || fail "submission header"
+  [[ $(($(wc -l <"$work/sub.csv") - 1)) -eq $n ]] || fail "submission should have $n rows"
+  diff <(tail -n +2 "$work/sub.csv" | cut -d, -f1) <(ls "$work/audio" | LC_ALL=C sort) >/dev/null ||
+    fail "submission rows are not the sorted file names"
+  bad=$(tail -n +2 "$work/sub.csv" | cut -d, -f2 | grep -vxE 'yes|no|up|down|left|right|on|off|stop|go|silence|unknown' | wc -l)
+  [[ $bad -eq 0 ]] || fail "submission has $bad labels outside the 12 Kaggle labels"
+  grep -qx 'clip_0000broken.wav,silence' "$work/sub.csv" || fail "unreadable clip lacks its fallback row"
+  grep -q 'clip_0000broken.wav' "$work/predict.log" || fail "unreadable clip not reported"
+  ok "predict"
+else
+  cat "$work/predict.log"; fail "predict exited non-zero"
+fi
+
+wav=$(ls "$data"/yes/*.wav | head -1)
+if "$st" features "$wav" --out "$work/f.npy" >"$work/feat.log" 2>&1 && [[ $(head -c 6 "$work/f.npy" | tail -c 5) == "NUMPY" ]]; then
+  ok "features"
+else
+  cat "$work/feat.log"; fail "features"
+fi
+
+# ---- resume: uninterrupted A; B killed with -9 mid-epoch then resumed; C Ctrl-C then resumed
+res=("${common[@]}" --epochs 3 --seed 7 --ckpt-every 3)
+"$st" train "${res[@]}" --out "$work/A" >/dev/null 2>&1 || fail "run A"
+interrupt() {   # dir signal
+  "$st" train "${res[@]}" --out "$1" >/dev/null 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 6000); do [[ -f "$1/last.ckpt" ]] && break; sleep 0.01; done
+  kill "-$2" "$pid" 2>/dev/null
+  wait "$pid"
+  local rc=$?
+  [[ -f "$1/last.ckpt" ]] || { fail "$1: no checkpoint before the signal"; return; }
+  [[ $(cat "$1/log.csv" 2>/dev/null | wc -l) -lt 4 ]] || fail "$1: the run finished before the signal (test too slow to interrupt)"
+  "$st" train --resume "$1/last.ckpt" --threads 1 --quiet >/dev/null 2>"$1.err" || { cat "$1.err"; fail "$1: resume"; }
+  cmp -s "$work/A/last.ckpt" "$1/last.ckpt" && cmp -s "$work/A/best.ckpt" "$1/best.ckpt" &&
+    ok "signal $2 (exit $rc) + resume gives the uninterrupted run's checkpoints" ||
+    fail "signal $2 + resume: checkpoints differ from the uninterrupted run"
+  diff <(cut -d, -f1-6 "$work/A/log.csv") <(cut -d, -f1-6 "$1/log.csv") >/dev/null || fail "$1: log.csv differs"
+}
+interrupt "$work/B" KILL
+interrupt "$work/C" INT
+
+# ---- bad input: non-zero status, one line on stderr, no crash (status < 128), no partial file
+expect_error() {   # description pattern args...
+  local what=$1 pat=$2; shift 2
+  "$st" "$@" >"$work/err.out" 2>"$work/err.log"
+  local rc=$?
+  if [[ $rc -eq 0 || $rc -ge 128 ]]; then fail "$what: exit status $rc"; return; fi
+  [[ $(wc -l <"$work/err.log") -eq 1 ]] || { cat "$work/err.log"; fail "$what: expected one line on stderr"; return; }
+  grep -q -- "$pat" "$work/err.log" || { cat "$work/err.log"; fail "$what: message lacks '$pat'"; return; }
+  ok "$what: $(cat "$work/err.log")"
+}
+mkdir -p "$work/empty"
+touch "$work/notadir"
+expect_error "unknown flag" "--frobnicate" train --frobnicate
+expect_error "malformed --weights" "weights" train "${common[@]}" --weights 1,x,1
+expect_error "malformed --candidates" "candidates" train "${common[@]}" --candidates mixup,blend
+expect_error "not a Speech Commands folder" "$work/empty" train --data "$work/empty" --out "$work/x" --quiet
+expect_error "unwritable --out" "notadir" train "${common[@]}" --out "$work/notadir/run"
+expect_error "checkpoint for other features" "n-mels" eval --model "$work/run/best.ckpt" --data "$data" --n-mels 40 --quiet
+expect_error "not a checkpoint" "notadir" eval --model "$work/notadir" --data "$data" --quiet
+expect_error "predict without --audio" "--audio" predict --model "$work/run/best.ckpt"
+expect_error "predict into a missing folder" "nodir" predict --model "$work/run/best.ckpt" --audio "$work/audio" --out "$work/nodir/s.csv" --quiet
+[[ ! -e "$work/nodir" ]] || fail "predict left a partial output"
+
+[[ $fails -eq 0 ]] && echo "e2e: all passed" || echo "e2e: $fails failed"
+exit $((fails > 0))

@@ -1,0 +1,403 @@
+/* Tests for src/image: the CIFAR reader against numpy's parse of the same files, bad files,
+ * crop/flip/normalise against PyTorch (scripts/gen_image_fixtures.py), the augmentation's
+ * draw distribution, and PNG output read back with libpng. */
+#include <check.h>
+#include <math.h>
+#include <png.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "common/npy.h"
+#include "common/rng.h"
+#include "image/augment.h"
+#include "image/canvas.h"
+#include "image/cifar.h"
+
+static const char *fixtures;
+static char tmpdir[256];
+
+static char *fixture(const char *name)
+{
+    static char buf[1024];
+    snprintf(buf, sizeof buf, "%s/image/%s", fixtures, name);
+    return buf;
+}
+
+static void copy_file(const char *src, const char *dst, long truncate_to)
+{
+    FILE *in = fopen(src, "rb"), *out = fopen(dst, "wb");
+    ck_assert_ptr_nonnull(in);
+    ck_assert_ptr_nonnull(out);
+    int ch;
+    long n = 0;
+    while ((ch = fgetc(in)) != EOF && (truncate_to < 0 || n < truncate_to)) {
+        fputc(ch, out);
+        n++;
+    }
+    fclose(in);
+    fclose(out);
+}
+
+/* A fresh copy of the synthetic CIFAR-10 set in a temporary folder, to break. */
+static const char *copy_cifar10(void)
+{
+    static char dir[512];
+    snprintf(dir, sizeof dir, "%s/c10", tmpdir);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && cp -r '%s' '%s'", dir, fixture("cifar10"), dir);
+    ck_assert_int_eq(system(cmd), 0);
+    return dir;
+}
+
+static void patch_byte(const char *path, long off, int value)
+{
+    FILE *f = fopen(path, "r+b");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, off, SEEK_SET);
+    fputc(value, f);
+    fclose(f);
+}
+
+START_TEST(test_cifar10_load_matches_numpy)
+{
+    cifar_t c;
+    char err[ST_ERR_LEN];
+    ck_assert_msg(cifar_load(&c, fixture("cifar10"), 0, err) == 0, "%s", err);
+    ck_assert_int_eq(c.n_classes, 10);
+    ck_assert_int_eq(c.n[CIFAR_TRAIN], 50);
+    ck_assert_int_eq(c.n[CIFAR_TEST], 10);
+    npy_t lab;
+    ck_assert_msg(npy_read(fixture("cifar10_labels.npy"), &lab, err) == 0, "%s", err);
+    ck_assert_int_eq((int)lab.count, 60);
+    const int64_t *l = lab.data;
+    for (int i = 0; i < 50; i++) ck_assert_int_eq(c.label[CIFAR_TRAIN][i], l[i]);
+    for (int i = 0; i < 10; i++) ck_assert_int_eq(c.label[CIFAR_TEST][i], l[50 + i]);
+    npy_free(&lab);
+
+    /* Channel statistics against numpy's float64 mean/std; float32 output, so 1e-6. */
+    float *ref;
+    int nd;
+    int64_t shape[NPY_MAX_DIMS];
+    ck_assert_msg(npy_read_f32(fixture("cifar10_stats.npy"), &ref, &nd, shape, err) == 0, "%s", err);
+    float mean[3], std[3];
+    cifar_channel_stats(c.pix[CIFAR_TRAIN], c.n[CIFAR_TRAIN], mean, std);
+    for (int k = 0; k < 3; k++) {
+        ck_assert_float_eq_tol(mean[k], ref[k], 1e-6);
+        ck_assert_float_eq_tol(std[k], ref[3 + k], 1e-6);
+    }
+    free(ref);
+    cifar_free(&c);
+}
+END_TEST
+
+START_TEST(test_cifar100_load)
+{
+    cifar_t c;
+    char err[ST_ERR_LEN];
+    /* The parent folder works too when the files sit in the archive's folder name? No: here
+     * the folder is named cifar100, so ask for it directly and by explicit dataset. */
+    ck_assert_msg(cifar_load(&c, fixture("cifar100"), 100, err) == 0, "%s", err);
+    ck_assert_int_eq(c.n_classes, 100);
+    ck_assert_int_eq(c.n[CIFAR_TRAIN], 20);
+    ck_assert_int_eq(c.n[CIFAR_TEST], 10);
+    float *ref;
+    int nd;
+    int64_t shape[NPY_MAX_DIMS];
+    ck_assert_msg(npy_read_f32(fixture("cifar100_stats.npy"), &ref, &nd, shape, err) == 0, "%s", err);
+    float mean[3], std[3];
+    cifar_channel_stats(c.pix[CIFAR_TRAIN], c.n[CIFAR_TRAIN], mean, std);
+    for (int k = 0; k < 3; k++) {
+        ck_assert_float_eq_tol(mean[k], ref[k], 1e-6);
+        ck_assert_float_eq_tol(std[k], ref[3 + k], 1e-6);
+    }
+    free(ref);
+    ck_assert_str_eq(cifar_class_names(100)[99], "worm");
+    ck_assert_str_eq(cifar_class_names(10)[9], "truck");
+    cifar_free(&c);
+    /* CIFAR-100 files asked for as CIFAR-10: no data_batch files. */
+    ck_assert_int_eq(cifar_load(&c, fixture("cifar100"), 10, err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "data_batch_1.bin"));
+}
+END_TEST
+
+START_TEST(test_cifar_archive_folder)
+{
+    /* DIR may be the folder holding cifar-10-batches-bin/. */
+    char dir[600], cmd[4096];
+    snprintf(dir, sizeof dir, "%s/parent", tmpdir);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s' && cp -r '%s' '%s/cifar-10-batches-bin'",
+             dir, dir, fixture("cifar10"), dir);
+    ck_assert_int_eq(system(cmd), 0);
+    cifar_t c;
+    char err[ST_ERR_LEN];
+    ck_assert_msg(cifar_load(&c, dir, 10, err) == 0, "%s", err);
+    ck_assert_int_eq(c.n[CIFAR_TRAIN], 50);
+    cifar_free(&c);
+}
+END_TEST
+
+START_TEST(test_cifar_bad_files)
+{
+    cifar_t c;
+    char err[ST_ERR_LEN], path[700];
+
+    /* Missing directory. */
+    ck_assert_int_eq(cifar_load(&c, "/nonexistent/cifar", 0, err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "/nonexistent/cifar"));
+
+    /* Missing batch 3. */
+    const char *d = copy_cifar10();
+    snprintf(path, sizeof path, "%s/data_batch_3.bin", d);
+    unlink(path);
+    ck_assert_int_eq(cifar_load(&c, d, 10, err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "data_batch_3.bin"));
+    ck_assert_ptr_nonnull(strstr(err, "missing"));
+
+    /* Truncated file: not a whole number of records. */
+    d = copy_cifar10();
+    snprintf(path, sizeof path, "%s/data_batch_2.bin", d);
+    copy_file(fixture("cifar10/data_batch_2.bin"), path, 3073 * 3 + 100);
+    ck_assert_int_eq(cifar_load(&c, d, 10, err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "data_batch_2.bin"));
+    ck_assert_ptr_nonnull(strstr(err, "whole number"));
+
+    /* Empty file. */
+    copy_file(fixture("cifar10/data_batch_2.bin"), path, 0);
+    ck_assert_int_eq(cifar_load(&c, d, 10, err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "data_batch_2.bin"));
+
+    /* Label 10 in record 4 of the test batch. */
+    d = copy_cifar10();
+    snprintf(path, sizeof path, "%s/test_batch.bin", d);
+    patch_byte(path, 4 * 3073, 10);
+    ck_assert_int_eq(cifar_load(&c, d, 10, err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "test_batch.bin"));
+    ck_assert_ptr_nonnull(strstr(err, "record 4"));
+    ck_assert_ptr_nonnull(strstr(err, "label 10"));
+
+    /* CIFAR-100: fine label 100 and coarse label 20. */
+    char d100[600], cmd[4096];
+    snprintf(d100, sizeof d100, "%s/c100", tmpdir);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && cp -r '%s' '%s'", d100, fixture("cifar100"), d100);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/train.bin", d100);
+    patch_byte(path, 2 * 3074 + 1, 100);
+    ck_assert_int_eq(cifar_load(&c, d100, 100, err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "train.bin"));
+    ck_assert_ptr_nonnull(strstr(err, "label 100"));
+    copy_file(fixture("cifar100/train.bin"), path, -1);
+    patch_byte(path, 3074, 20);
+    ck_assert_int_eq(cifar_load(&c, d100, 100, err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "coarse label 20"));
+
+    /* A CIFAR-100 file read as CIFAR-10 has the wrong record size (30740 % 3073 != 0). */
+    ck_assert_int_eq(cifar_read_file(fixture("cifar100/test.bin"), 1, 10, &(uint8_t *){0},
+                                     &(uint8_t *){0}, &(int){0}, err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "test.bin"));
+
+    /* Not a dataset at all. */
+    ck_assert_int_eq(cifar_load(&c, tmpdir, 0, err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "no CIFAR files"));
+    ck_assert_int_eq(cifar_load(&c, fixture("cifar10"), 7, err), -1);
+}
+END_TEST
+
+START_TEST(test_crop_flip_normalize_match_torch)
+{
+    char err[ST_ERR_LEN];
+    uint8_t *pix, *lab;
+    int n;
+    ck_assert_msg(cifar_read_file(fixture("cifar10/test_batch.bin"), 1, 10, &pix, &lab, &n, err) == 0,
+                  "%s", err);
+    npy_t params;
+    ck_assert_msg(npy_read(fixture("aug_params.npy"), &params, err) == 0, "%s", err);
+    float *ref, *st;
+    int nd;
+    int64_t shape[NPY_MAX_DIMS];
+    ck_assert_msg(npy_read_f32(fixture("aug_expected.npy"), &ref, &nd, shape, err) == 0, "%s", err);
+    ck_assert_msg(npy_read_f32(fixture("cifar10_stats.npy"), &st, &nd, shape, err) == 0, "%s", err);
+    int k = (int)params.shape[0];
+    const int64_t *p = params.data;
+    uint8_t crop[CIFAR_PIXELS];
+    float x[CIFAR_PIXELS];
+    for (int j = 0; j < k; j++) {
+        const int64_t *q = p + 4 * j;
+        ck_assert_int_lt(q[0], n);
+        image_crop_flip_u8(crop, pix + q[0] * CIFAR_PIXELS, 3, 32, 32, 4, (int)q[1], (int)q[2], (int)q[3]);
+        image_normalize(x, crop, 3, 1024, st, st + 3);
+        const float *r = ref + (size_t)j * CIFAR_PIXELS;
+        for (int i = 0; i < CIFAR_PIXELS; i++)
+            ck_assert_msg(fabsf(x[i] - r[i]) <= 1e-6f, "case %d item %d: %g vs %g", j, i, x[i], r[i]);
+    }
+    /* Denormalising gives back the cropped bytes. */
+    uint8_t back[CIFAR_PIXELS];
+    image_denormalize(back, x, 3, 1024, st, st + 3);
+    ck_assert_int_eq(memcmp(back, crop, CIFAR_PIXELS), 0);
+    free(ref);
+    free(st);
+    npy_free(&params);
+    free(pix);
+    free(lab);
+}
+END_TEST
+
+START_TEST(test_augment_draws)
+{
+    /* Every (dy, dx, flip) of an image of distinct pixels gives a distinct crop, so each draw
+     * can be identified; the 162 outcomes must be uniform (chi-square, 161 dof, p=0.001
+     * critical value 218.0) and the same seed must give the same draws. */
+    enum { C = 1, H = 6, W = 7, PAD = 4, S = 2 * PAD + 1 };
+    uint8_t src[C * H * W], out[C * H * W], cand[S * S * 2][C * H * W];
+    for (int i = 0; i < C * H * W; i++) src[i] = (uint8_t)(i + 1);
+    for (int dy = 0; dy < S; dy++)
+        for (int dx = 0; dx < S; dx++)
+            for (int f = 0; f < 2; f++) image_crop_flip_u8(cand[(dy * S + dx) * 2 + f], src, C, H, W, PAD, dy, dx, f);
+    rng_t r, r2;
+    rng_init(&r, 99);
+    rng_init(&r2, 99);
+    int cnt[S * S * 2] = {0};
+    int draws = 162 * 200;
+    for (int t = 0; t < draws; t++) {
+        image_augment_u8(out, src, C, H, W, PAD, &r);
+        uint8_t out2[C * H * W];
+        image_augment_u8(out2, src, C, H, W, PAD, &r2);
+        ck_assert_int_eq(memcmp(out, out2, sizeof out), 0);
+        int hit = -1, hits = 0;
+        for (int k = 0; k < S * S * 2; k++)
+            if (!memcmp(out, cand[k], sizeof out)) {
+                hit = k;
+                hits++;
+            }
+        /* Fully padded crops can coincide only when the window misses the image, which
+         * cannot happen with pad < h, w. */
+        ck_assert_int_eq(hits, 1);
+        cnt[hit]++;
+    }
+    double chi = 0, e = draws / 162.0;
+    for (int k = 0; k < 162; k++) chi += (cnt[k] - e) * (cnt[k] - e) / e;
+    ck_assert_double_lt(chi, 218.0);
+}
+END_TEST
+
+/* Reads a PNG back with libpng: returns its size and the RGB pixels (malloc'd). */
+static uint8_t *read_png(const char *path, int *w, int *h)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    uint8_t sig[8];
+    ck_assert_int_eq((int)fread(sig, 1, 8, f), 8);
+    ck_assert_int_eq(png_sig_cmp(sig, 0, 8), 0);
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png_create_info_struct(png);
+    ck_assert_int_eq(setjmp(png_jmpbuf(png)), 0);
+    png_init_io(png, f);
+    png_set_sig_bytes(png, 8);
+    png_read_info(png, info);
+    *w = (int)png_get_image_width(png, info);
+    *h = (int)png_get_image_height(png, info);
+    ck_assert_int_eq(png_get_color_type(png, info), PNG_COLOR_TYPE_RGB);
+    ck_assert_int_eq(png_get_bit_depth(png, info), 8);
+    uint8_t *px = malloc((size_t)*w * *h * 3);
+    for (int y = 0; y < *h; y++) png_read_row(png, px + (size_t)y * *w * 3, NULL);
+    png_read_end(png, NULL);
+    png_destroy_read_struct(&png, &info, NULL);
+    fclose(f);
+    return px;
+}
+
+START_TEST(test_canvas_png_roundtrip)
+{
+    char err[ST_ERR_LEN], path[600];
+    snprintf(path, sizeof path, "%s/canvas.png", tmpdir);
+    canvas_t c;
+    const uint8_t bg[3] = {10, 20, 30}, red[3] = {255, 0, 0}, white[3] = {255, 255, 255};
+    ck_assert_msg(canvas_init(&c, 37, 23, bg, err) == 0, "%s", err);
+    canvas_rect(&c, 30, 20, 100, 100, red); /* clipped at the corner */
+    uint8_t img[3 * 2 * 3];                 /* (3, 2, 3) planar */
+    for (int i = 0; i < 18; i++) img[i] = (uint8_t)(i * 14);
+    canvas_blit_planar(&c, 1, 1, img, 2, 3, 2);
+    int tw = canvas_text(&c, 2, 10, "l=1", 1, white);
+    ck_assert_int_eq(tw, canvas_text_width("l=1", 1));
+    ck_assert_int_eq(tw, 17);
+    ck_assert_msg(canvas_write_png(&c, path, err) == 0, "%s", err);
+    int w, h;
+    uint8_t *px = read_png(path, &w, &h);
+    ck_assert_int_eq(w, 37);
+    ck_assert_int_eq(h, 23);
+    ck_assert_int_eq(memcmp(px, c.rgb, (size_t)w * h * 3), 0);
+    /* Spot checks against the drawing calls, independent of the canvas memory. */
+    ck_assert_int_eq(px[3 * (22 * 37 + 36) + 0], 255);                  /* red corner */
+    ck_assert_int_eq(px[3 * (0 * 37 + 0) + 2], 30);                     /* background */
+    ck_assert_int_eq(px[3 * (1 * 37 + 1) + 0], img[0]);                 /* R of pixel (0,0) */
+    ck_assert_int_eq(px[3 * (4 * 37 + 6) + 1], img[6 + 1 * 3 + 2]);     /* G of pixel (1,2) */
+    /* 'L' at (2,10): its left column is lit on all 7 rows, its row 0 column 1 is not. */
+    for (int r = 0; r < 7; r++) ck_assert_int_eq(px[3 * ((10 + r) * 37 + 2)], 255);
+    ck_assert_int_eq(px[3 * (10 * 37 + 3) + 2], 30);
+    free(px);
+    canvas_free(&c);
+
+    /* Unwritable destination: error names the path. */
+    ck_assert_int_eq(canvas_init(&c, 4, 4, bg, err), 0);
+    ck_assert_int_eq(canvas_write_png(&c, "/nonexistent/dir/x.png", err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "/nonexistent/dir/x.png"));
+    canvas_free(&c);
+    ck_assert_int_eq(canvas_init(&c, 0, 4, bg, err), -1);
+}
+END_TEST
+
+START_TEST(test_viridis)
+{
+    /* Ends of matplotlib's viridis (#440154, #fde725) and its defining property: lightness
+     * (approximated by Rec. 601 luma) rises monotonically. */
+    uint8_t a[3], b[3];
+    colormap_viridis(0.0f, a);
+    ck_assert(a[0] == 0x44 && a[1] == 0x01 && a[2] == 0x54);
+    colormap_viridis(1.0f, a);
+    ck_assert(a[0] == 0xFD && a[1] == 0xE7 && a[2] == 0x25);
+    colormap_viridis(NAN, a);
+    ck_assert_int_eq(a[0], 0x44);
+    colormap_viridis(2.0f, a);
+    ck_assert_int_eq(a[0], 0xFD);
+    double prev = -1;
+    for (int i = 0; i <= 100; i++) {
+        colormap_viridis(i / 100.0f, b);
+        double luma = 0.299 * b[0] + 0.587 * b[1] + 0.114 * b[2];
+        ck_assert_double_ge(luma, prev);
+        prev = luma;
+    }
+}
+END_TEST
+
+int main(void)
+{
+    fixtures = getenv("ST_FIXTURES");
+    if (!fixtures) {
+        fprintf(stderr, "ST_FIXTURES not set\n");
+        return 1;
+    }
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/st_image_XXXXXX");
+    if (!mkdtemp(tmpdir)) return 1;
+    Suite *s = suite_create("image");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_cifar10_load_matches_numpy);
+    tcase_add_test(tc, test_cifar100_load);
+    tcase_add_test(tc, test_cifar_archive_folder);
+    tcase_add_test(tc, test_cifar_bad_files);
+    tcase_add_test(tc, test_crop_flip_normalize_match_torch);
+    tcase_add_test(tc, test_augment_draws);
+    tcase_add_test(tc, test_canvas_png_roundtrip);
+    tcase_add_test(tc, test_viridis);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
+    return failed ? 1 : 0;
+}

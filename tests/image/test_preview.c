@@ -1,0 +1,194 @@
+/* Tests for src/image/preview: the grid is a valid PNG of the documented size, and its
+ * tiles are what the mixer core does to the inputs (mixup tiles lie between a and b,
+ * cutmix tiles take each pixel from a or from b), the same bytes for the same seed. */
+#include <check.h>
+#include <png.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "image/canvas.h"
+#include "image/cifar.h"
+#include "image/preview.h"
+#include "mix/mix.h"
+
+static const char *fixtures;
+static char tmpdir[256];
+
+enum { PAIRS = 2, NRAND = 2, SCALE = 3 };
+static float a[PAIRS * CIFAR_PIXELS], b[PAIRS * CIFAR_PIXELS];
+static mix_config_t mc;
+
+static void setup_inputs(void)
+{
+    char path[1024], err[ST_ERR_LEN];
+    snprintf(path, sizeof path, "%s/image/cifar10/test_batch.bin", fixtures);
+    uint8_t *pix, *lab;
+    int n;
+    ck_assert_msg(cifar_read_file(path, 1, 10, &pix, &lab, &n, err) == 0, "%s", err);
+    ck_assert_int_ge(n, 2 * PAIRS);
+    for (int i = 0; i < PAIRS * CIFAR_PIXELS; i++) {
+        a[i] = pix[i] / 255.0f;
+        b[i] = pix[PAIRS * CIFAR_PIXELS + i] / 255.0f;
+    }
+    free(pix);
+    free(lab);
+    mix_config_default(&mc);
+}
+
+static preview_t make(uint64_t seed)
+{
+    static const char *an[PAIRS] = {"cat", "dog"}, *bn[PAIRS] = {"ship", "frog"};
+    preview_t p = {.c = 3, .h = 32, .w = 32, .pairs = PAIRS, .a = a, .b = b, .a_names = an,
+                   .b_names = bn, .scale = SCALE, .n_random = NRAND, .mix = &mc, .seed = seed};
+    return p;
+}
+
+static uint8_t *read_png(const char *path, int *w, int *h)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    uint8_t sig[8];
+    ck_assert_int_eq((int)fread(sig, 1, 8, f), 8);
+    ck_assert_int_eq(png_sig_cmp(sig, 0, 8), 0);
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png_create_info_struct(png);
+    ck_assert_int_eq(setjmp(png_jmpbuf(png)), 0);
+    png_init_io(png, f);
+    png_set_sig_bytes(png, 8);
+    png_read_info(png, info);
+    *w = (int)png_get_image_width(png, info);
+    *h = (int)png_get_image_height(png, info);
+    ck_assert_int_eq(png_get_color_type(png, info), PNG_COLOR_TYPE_RGB);
+    uint8_t *px = malloc((size_t)*w * *h * 3);
+    for (int y = 0; y < *h; y++) png_read_row(png, px + (size_t)y * *w * 3, NULL);
+    png_read_end(png, NULL);
+    png_destroy_read_struct(&png, &info, NULL);
+    fclose(f);
+    return px;
+}
+
+/* Byte of channel k at input pixel (r, q) of tile (row, col), read from the picture. */
+static int tile_px(const uint8_t *px, int width, int row, int col, int r, int q, int k)
+{
+    int tx = 6 + col * (32 * SCALE + 6), ty = 6 + row * (32 * SCALE + 22 + 6);
+    int x = tx + q * SCALE + SCALE / 2, y = ty + r * SCALE + SCALE / 2;
+    return px[3 * ((size_t)y * width + x) + k];
+}
+
+START_TEST(test_preview_png_size_and_tiles)
+{
+    char err[ST_ERR_LEN], path[600];
+    snprintf(path, sizeof path, "%s/preview.png", tmpdir);
+    preview_t p = make(5);
+    canvas_t cv;
+    ck_assert_msg(preview_render(&p, &cv, err) == 0, "%s", err);
+    ck_assert_msg(canvas_write_png(&cv, path, err) == 0, "%s", err);
+    canvas_free(&cv);
+    int w, h;
+    uint8_t *px = read_png(path, &w, &h);
+    /* The documented layout: 6 px gaps, 22 px of captions, 2 inputs + 4 modes + NRAND. */
+    ck_assert_int_eq(w, 6 + (2 + 4 + NRAND) * (32 * SCALE + 6));
+    ck_assert_int_eq(h, 6 + PAIRS * (32 * SCALE + 22 + 6));
+    int pw, ph;
+    preview_size(&p, &pw, &ph);
+    ck_assert_int_eq(pw, w);
+    ck_assert_int_eq(ph, h);
+
+    for (int row = 0; row < PAIRS; row++) {
+        int from_a = 0, from_b = 0;
+        for (int k = 0; k < 3; k++)
+            for (int r = 0; r < 32; r++)
+                for (int q = 0; q < 32; q++) {
+                    int i = row * CIFAR_PIXELS + k * 1024 + r * 32 + q;
+                    int va = (int)(a[i] * 255 + 0.5f), vb = (int)(b[i] * 255 + 0.5f);
+                    /* input tiles are the inputs */
+                    ck_assert_int_eq(tile_px(px, w, row, 0, r, q, k), va);
+                    ck_assert_int_eq(tile_px(px, w, row, 1, r, q, k), vb);
+                    /* mixup: a convex combination of a and b (1 level of rounding) */
+                    int m = tile_px(px, w, row, 2, r, q, k);
+                    int lo = va < vb ? va : vb, hi = va < vb ? vb : va;
+                    ck_assert_msg(m >= lo - 1 && m <= hi + 1, "mixup pixel %d outside [%d, %d]", m, lo, hi);
+                    /* cutmix: every pixel from one of them */
+                    int c = tile_px(px, w, row, 3, r, q, k);
+                    ck_assert_msg(c == va || c == vb, "cutmix pixel %d is neither %d nor %d", c, va, vb);
+                    from_a += c == va && va != vb;
+                    from_b += c == vb && va != vb;
+                }
+        /* A box of b inside a (lam strictly between 0 and 1 almost surely for this seed). */
+        ck_assert_int_gt(from_a, 0);
+        ck_assert_int_gt(from_b, 0);
+    }
+    free(px);
+
+    /* Same seed, same picture; another seed, another picture. */
+    canvas_t c1, c2, c3;
+    ck_assert_int_eq(preview_render(&p, &c1, err), 0);
+    ck_assert_int_eq(preview_render(&p, &c2, err), 0);
+    preview_t q = make(6);
+    ck_assert_int_eq(preview_render(&q, &c3, err), 0);
+    ck_assert_int_eq(memcmp(c1.rgb, c2.rgb, (size_t)c1.w * c1.h * 3), 0);
+    ck_assert_int_ne(memcmp(c1.rgb, c3.rgb, (size_t)c1.w * c1.h * 3), 0);
+    canvas_free(&c1);
+    canvas_free(&c2);
+    canvas_free(&c3);
+}
+END_TEST
+
+START_TEST(test_preview_spectrogram_and_errors)
+{
+    /* One channel through the colour map; bad arguments are errors, not crashes. */
+    char err[ST_ERR_LEN];
+    static float s[2 * 16 * 20];
+    for (int i = 0; i < 2 * 16 * 20; i++) s[i] = (float)(i % 20) / 20.0f - 0.5f;
+    preview_t p = {.c = 1, .h = 16, .w = 20, .pairs = 1, .a = s, .b = s + 16 * 20, .scale = 2,
+                   .n_random = 1, .mix = &mc, .seed = 1};
+    canvas_t cv;
+    ck_assert_msg(preview_render(&p, &cv, err) == 0, "%s", err);
+    ck_assert_int_eq(cv.w, 6 + 7 * (40 + 6));
+    ck_assert_int_eq(cv.h, 6 + 32 + 22 + 6);
+    /* Input a, column 0 is value -0.5 -> viridis(0) = #440154 at every row. */
+    ck_assert_int_eq(cv.rgb[3 * (6 * cv.w + 6) + 0], 0x44);
+    ck_assert_int_eq(cv.rgb[3 * (6 * cv.w + 6) + 2], 0x54);
+    canvas_free(&cv);
+    p.c = 2;
+    ck_assert_int_eq(preview_render(&p, &cv, err), -1);
+    ck_assert_ptr_null(cv.rgb);
+    p.c = 1;
+    p.pairs = 0;
+    ck_assert_int_eq(preview_render(&p, &cv, err), -1);
+    p.pairs = 1;
+    mix_config_t bad = mc;
+    bad.alpha[MIX_MIXUP] = -1;
+    p.mix = &bad;
+    ck_assert_int_eq(preview_render(&p, &cv, err), -1);
+    ck_assert_ptr_null(cv.rgb);
+}
+END_TEST
+
+int main(void)
+{
+    fixtures = getenv("ST_FIXTURES");
+    if (!fixtures) {
+        fprintf(stderr, "ST_FIXTURES not set\n");
+        return 1;
+    }
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/st_preview_XXXXXX");
+    if (!mkdtemp(tmpdir)) return 1;
+    Suite *s = suite_create("preview");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60);
+    tcase_add_unchecked_fixture(tc, setup_inputs, NULL);
+    tcase_add_test(tc, test_preview_png_size_and_tiles);
+    tcase_add_test(tc, test_preview_spectrogram_and_errors);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
+    return failed ? 1 : 0;
+}

@@ -223,6 +223,7 @@ char *train_options_canonical(const train_config_t *c)
     if (!c->augment) sb_add(&b, &len, &cap, "--no-augment\n");
     sb_add(&b, &len, &cap, "--label-smoothing\n%s\n--ckpt-every\n%ld\n", g17(t[0], c->label_smoothing),
            c->ckpt_every);
+    if (c->threads > 0) sb_add(&b, &len, &cap, "--threads\n%d\n", c->threads);
     return b;
 }
 

@@ -295,6 +295,9 @@ int train_run(const train_config_t *cfg, const train_data_t *d, int *stopped, ch
     }
     long total_steps = spe * c.epochs;
     int threads = train_set_threads(c.threads);
+    /* Record the count actually used: --resume re-applies it, since results are bit-identical
+     * only for the same seed and thread count. */
+    c.threads = threads;
 
     char *args = train_options_canonical(&c);
     if (!args) return st_err(err, "out of memory");

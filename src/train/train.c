@@ -25,6 +25,19 @@ static void on_signal(int sig)
     g_stop = 1;
 }
 
+/* Our step syncs its threads hundreds of times (every OpenMP region and GEMM); when other
+ * programs hold the cores, each sync waits for a descheduled partner and training can run
+ * tens of times slower than on one thread. Say so rather than silently crawl. */
+static void warn_if_busy(int threads, int quiet)
+{
+    double load;
+    int cores = omp_get_num_procs();
+    if (quiet || threads < 2 || getloadavg(&load, 1) != 1) return;
+    if (load > cores - threads + 0.5)
+        fprintf(stderr, "speechtrain: the machine is busy (load %.1f on %d cores); %d threads may run "
+                        "much slower than --threads 1 while that lasts\n", load, cores, threads);
+}
+
 int train_set_threads(int n)
 {
     if (n <= 0) n = omp_get_num_procs();
@@ -298,6 +311,7 @@ int train_run(const train_config_t *cfg, const train_data_t *d, int *stopped, ch
     /* Record the count actually used: --resume re-applies it, since results are bit-identical
      * only for the same seed and thread count. */
     c.threads = threads;
+    warn_if_busy(threads, c.quiet);
 
     char *args = train_options_canonical(&c);
     if (!args) return st_err(err, "out of memory");

@@ -237,6 +237,15 @@ sc_dataset_t *sc_open(const char *dir, const feat_config_t *fc, const sc_options
         st_err(err, "%s: no word folders with .wav files (expected DIR/<word>/*.wav)", dir);
         goto fail;
     }
+    /* Any folder of .wav files looks like one "unknown" word; without a single command
+     * word it is not a Speech Commands corpus, and training on it would be meaningless. */
+    int ncommand = 0;
+    for (int i = 0; i < d->scan.nwords; i++) ncommand += d->scan.words[i].label < SC_SILENCE;
+    if (ncommand == 0) {
+        st_err(err, "%s: not in the Speech Commands layout: no clips in any of the command "
+                    "folders yes/ no/ up/ down/ left/ right/ on/ off/ stop/ go/", dir);
+        goto fail;
+    }
 
     char cache[4096];
     if (o->cache_path)

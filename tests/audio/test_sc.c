@@ -288,6 +288,23 @@ START_TEST(test_missing_noise_is_an_error)
 }
 END_TEST
 
+/* A folder of word folders none of which is a command is not a Speech Commands corpus. */
+START_TEST(test_no_command_word_is_an_error)
+{
+    char *dir = make_layout();
+    char cmd[2100];
+    snprintf(cmd, sizeof cmd, "rm -r '%s/yes' '%s/no' '%s/stop'", dir, dir, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    sc_options_t o;
+    sc_options_default(&o);
+    o.use_cache = 0;
+    char err[ST_ERR_LEN];
+    ck_assert_ptr_null(open_ds(dir, &o, err));
+    ck_assert_msg(strstr(err, "not in the Speech Commands layout") && strstr(err, dir), "%s", err);
+    rm_tree(dir);
+}
+END_TEST
+
 /* Waveforms of every item of a split, concatenated. */
 static float *all_waves(const sc_dataset_t *d, int split, long epoch)
 {
@@ -549,6 +566,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_hash_rule_matches_hashlib);
+    tcase_add_test(tc, test_no_command_word_is_an_error);
     tcase_add_test(tc, test_split_by_hash_and_labels);
     tcase_add_test(tc, test_split_by_lists);
     tcase_add_test(tc, test_bad_file_skip_and_strict);

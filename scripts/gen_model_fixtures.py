@@ -3,6 +3,8 @@
 
 Run with /usr/bin/python3 (the interpreter that has torch):
     /usr/bin/python3 scripts/gen_model_fixtures.py [outdir]     (default tests/fixtures/model)
+    /usr/bin/python3 scripts/gen_model_fixtures.py --conv-only [outdir]
+                                       (only the per-layer convolution fixtures conv_*.npy)
 
 Builds PreAct-ResNet18 (FMix variant, design.md section 5) at width 4 on a small odd-sized
 input and writes float32 .npy files:
@@ -19,6 +21,11 @@ input and writes float32 .npy files:
   lr_cosine.npy       CosineAnnealingLR(T_max=10) lr for epochs 0..12, base 0.05
   lr_warmup.npy       LinearLR(1/3 -> 1 over 3 steps) then CosineAnnealingLR(T_max=7), 12 steps
   config.npy          [in_ch, classes, width, h, w, n, lr*1e6]
+Per-layer 3x3 stride-1 pad-1 convolution cases (tests/model/test_conv.c), for each case name
+in CONV_CASES, conv_<name>_{x,w,dy,y,dx,dw}.npy: input x (N, Cin, H, W), weight w
+(Cout, Cin, 3, 3), upstream gradient dy (N, Cout, H, W), and torch's conv2d output y,
+grad_input dx and grad_weight dw. The inputs are float32; torch evaluates in float64 from them
+and the results are rounded to float32 (a reference free of float32 summation error).
 """
 import os
 import sys
@@ -92,10 +99,42 @@ def soft_ce(logits, y):
     return F.cross_entropy(logits, y)  # probability targets, batch mean
 
 
+# name: (N, Cin, Cout, H, W): even sizes (16x16, 8x8), odd H and W, and Cin > Cout.
+CONV_CASES = {
+    "16x16": (3, 8, 16, 16, 16),
+    "8x8": (3, 8, 16, 8, 8),
+    "7x5": (3, 8, 16, 7, 5),
+    "9x6": (2, 16, 8, 9, 6),
+}
+
+
+def conv_fixtures(out):
+    torch.manual_seed(4321)
+    for name, (n, cin, cout, h, w) in CONV_CASES.items():
+        x = torch.randn(n, cin, h, w)
+        wt = torch.randn(cout, cin, 3, 3) / 3.0
+        dy = torch.randn(n, cout, h, w)
+        x64 = x.double().requires_grad_(True)
+        w64 = wt.double().requires_grad_(True)
+        y = F.conv2d(x64, w64, stride=1, padding=1)
+        y.backward(dy.double())
+        for key, arr in (("x", x), ("w", wt), ("dy", dy), ("y", y.detach()),
+                         ("dx", x64.grad), ("dw", w64.grad)):
+            np.save(os.path.join(out, "conv_%s_%s.npy" % (name, key)),
+                    np.ascontiguousarray(arr.numpy(), dtype=np.float32))
+    print("wrote conv fixtures", ", ".join(CONV_CASES), "to", out)
+
+
 def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+    args = sys.argv[1:]
+    conv_only = "--conv-only" in args
+    args = [a for a in args if a != "--conv-only"]
+    out = args[0] if args else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures", "model")
     os.makedirs(out, exist_ok=True)
+    if conv_only:
+        conv_fixtures(out)
+        return
     torch.manual_seed(1234)
     torch.set_num_threads(1)
     net = PreActResNet18(IN_CH, CLASSES, WIDTH)
@@ -155,6 +194,7 @@ def main():
         seq.step()
     save("lr_warmup.npy", np.array(lrs))
     save("config.npy", np.array([IN_CH, CLASSES, WIDTH, H, W, N, LR * 1e6]))
+    conv_fixtures(out)
     print("wrote", out, "params:", flat_params(net).size, "loss:", loss.item())
     print("lr_warmup", lrs)
 

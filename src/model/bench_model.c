@@ -5,7 +5,9 @@
  *   bench_model --sgemm [--threads T]     measured sgemm peak (GFLOP/s)
  *
  * Prints key=value lines: samples_per_s (median over the timed steps, after one warm-up
- * step), step_s, gflops (3 x forward FLOPs per sample for a training step), peak_rss_mib,
+ * step), step_s, cpu_s_per_step (median process CPU time), gflops ("effective": 3 x the
+ * direct-convolution forward FLOPs per sample for a training step), gemm_gflops_actual (the
+ * FLOPs the GEMMs really did, lower with Winograd), conv (algorithm; env ST_CONV), peak_rss_mib,
  * and with --profile the per-layer breakdown of the timed steps. */
 #include "model/model.h"
 
@@ -30,6 +32,15 @@ static double peak_rss_mib(void)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     return ru.ru_maxrss / 1024.0;
+}
+
+/* Process CPU time (all threads): with --threads 1 on a busy machine it measures the work
+ * itself, free of the time the thread spent descheduled. */
+static double cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + 1e-6 * (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 }
 
 static int sgemm_peak(void)
@@ -100,13 +111,13 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < xs; i++) x[i] = (float)rng_range(&r, -0.5, 0.5);
     for (int i = 0; i < batch; i++) y[(size_t)i * cfg.classes + rng_below(&r, cfg.classes)] = 1.0f;
 
-    double *t = malloc(sizeof(double) * (steps + 1));
+    double *t = malloc(sizeof(double) * (steps + 1)), *tc = malloc(sizeof(double) * (steps + 1));
     for (int s = 0; s <= steps; s++) {
         if (s == 1 && profile) {
             model_profile_reset(m);
             model_profile_enable(m, 1);
         }
-        double t0 = omp_get_wtime();
+        double t0 = omp_get_wtime(), c0 = cpu_s();
         model_forward(m, x, batch, !eval);
         if (!eval) {
             model_loss(m, y, batch);
@@ -115,17 +126,23 @@ int main(int argc, char **argv)
             model_sgd_step(m, 0.01f, 0.9f, 5e-4f);
         }
         t[s] = omp_get_wtime() - t0;
+        tc[s] = cpu_s() - c0;
     }
     double total = 0;
     for (int s = 1; s <= steps; s++) total += t[s];
     qsort(t + 1, steps, sizeof(double), cmp_d);
     double med = t[1 + steps / 2];
+    qsort(tc + 1, steps, sizeof(double), cmp_d);
     double flops = model_forward_flops(m) * batch * (eval ? 1.0 : 3.0);
     printf("params=%zu\n", model_num_params(m));
     printf("batch=%d threads=%d mode=%s\n", batch, threads, eval ? "eval" : "train");
     printf("step_s=%.3f\n", med);
     printf("samples_per_s=%.2f\n", batch / med);
+    printf("cpu_s_per_step=%.3f\n", tc[1 + steps / 2]);
     printf("gflops=%.1f\n", flops / med / 1e9);
+    printf("conv=%s\n", model_get_conv(m) == MODEL_CONV_WINOGRAD ? "winograd" : "im2col");
+    printf("gemm_gflops_actual=%.1f\n",
+           model_gemm_flops(m) * batch * (eval ? 1.0 : 3.0) / med / 1e9);
     printf("peak_rss_mib=%.0f\n", peak_rss_mib());
     if (profile) {
         const char *names[64];
@@ -140,6 +157,7 @@ int main(int argc, char **argv)
                        100.0 * secs[i] / (total > 0 ? total : 1));
     }
     free(t);
+    free(tc);
     free(x);
     free(y);
     model_free(m);

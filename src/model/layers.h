@@ -2,7 +2,8 @@
  *
  * Activations are channel-major, (C, N, H, W): each channel of the whole mini-batch is one
  * contiguous run, so a convolution is one GEMM over the batch (C_out x K) . (K x N*Ho*Wo)
- * and batch norm reduces contiguous memory. Backward functions accumulate into parameter
+ * (im2col, conv.c) or 16 GEMMs (C_out x C_in) . (C_in x tiles) in the Winograd domain
+ * (conv_wino.c), and batch norm reduces contiguous memory. Backward functions accumulate into parameter
  * gradients; for input gradients an `accumulate` flag says whether to add to or overwrite
  * the destination (overwriting saves zeroing big buffers).
  */
@@ -35,6 +36,19 @@ void conv_forward(float *out, const float *in, const float *wt, const conv_dims_
 void conv_backward(float *din, float *dwt, const float *dout, const float *in, const float *wt,
                    const conv_dims_t *d, float *col, size_t col_cap, int accumulate,
                    layer_time_t *t);
+
+/* Winograd F(2x2, 3x3) for 3x3, stride 1, pad 1 convolutions (conv_wino.c): same contract as
+ * conv_forward / conv_backward. cap: floats per transform buffer (16 x channels x tiles of a
+ * chunk of images; at least one image); ws: at least conv_wino_ws_size(d, cap) floats, a
+ * size that does not depend on d->n. Any H, W >= 1 (odd sizes included). */
+int conv_wino_ok(const conv_dims_t *d);
+int conv_wino_chunk(const conv_dims_t *d, size_t cap);
+size_t conv_wino_ws_size(const conv_dims_t *d, size_t cap);
+void conv_wino_forward(float *out, const float *in, const float *wt, const conv_dims_t *d,
+                       float *ws, size_t cap, int accumulate, layer_time_t *t);
+void conv_wino_backward(float *din, float *dwt, const float *dout, const float *in,
+                        const float *wt, const conv_dims_t *d, float *ws, size_t cap,
+                        int accumulate, layer_time_t *t);
 
 /* Fused batch norm + ReLU over (C, M) with M = N*H*W per channel.
  * train=1: batch mean and biased variance normalise; saves mean and rstd = 1/sqrt(var+eps);

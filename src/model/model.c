@@ -6,6 +6,8 @@
  * batch statistics when backward needs them (one cheap elementwise pass each), which halves
  * the activation memory. Backward runs through three gradient buffers (g0: grad of the block
  * output/input, g1: grad of b then h in place, g2: grad of a) and one scratch s for a/b.
+ * The 3x3 stride-1 block convolutions use Winograd F(2x2, 3x3) unless the algorithm is set to
+ * im2col (model_set_conv, env ST_CONV); both share one scratch buffer (m->col).
  */
 #include "model/model.h"
 
@@ -25,6 +27,12 @@
  * 64 MiB; big enough that the deep layers' GEMMs stay wide, small next to the activations. */
 #ifndef COL_CAP_FLOATS
 #define COL_CAP_FLOATS ((size_t)16 << 20)
+#endif
+/* Winograd transform buffers (V and M, floats each) unless one image needs more: 1 Mi floats
+ * = 4 MiB each, so a chunk's V and M stay in the 32 MiB L3 between the transforms and the
+ * GEMMs (0.5, 1, 2, 4, 8 Mi measured at batch 256: 1 Mi best, 4-8 Mi about 4 % slower). */
+#ifndef WINO_CAP_FLOATS
+#define WINO_CAP_FLOATS ((size_t)1 << 20)
 #endif
 
 enum { G_STEM, G_L1, G_L2, G_L3, G_L4, G_HEAD, N_GROUPS };
@@ -53,6 +61,8 @@ struct model {
     int max_batch;
     size_t nparams, nstats, nacts, act_max;
     size_t chunk_cap, col_size;  /* im2col chunking cap and buffer size (floats) */
+    size_t wino_cap;             /* Winograd transform buffer cap (floats) */
+    int conv_algo;               /* MODEL_CONV_* for the 3x3 stride-1 block convolutions */
     float *params, *grads, *momentum, *stats, *acts;
     conv_t c0;
     bn_t bn0;
@@ -230,6 +240,23 @@ model_t *model_init(const model_config_t *cfg, int max_batch, uint64_t seed, cha
         if (imgs > (size_t)N) imgs = (size_t)N;
         if (per * imgs > m->col_size) m->col_size = per * imgs;
     }
+    /* The Winograd convolutions share that scratch (never in use at the same time). */
+    m->wino_cap = WINO_CAP_FLOATS;
+    for (int i = 1; i < ncv; i++) {
+        if (!conv_wino_ok(&convs[i]->d)) continue;
+        size_t ws = conv_wino_ws_size(&convs[i]->d, m->wino_cap);
+        if (ws > m->col_size) m->col_size = ws;
+    }
+    m->conv_algo = MODEL_CONV_WINOGRAD;
+    const char *env = getenv("ST_CONV");
+    if (env && *env) {
+        if (!strcmp(env, "im2col")) m->conv_algo = MODEL_CONV_IM2COL;
+        else if (strcmp(env, "winograd") != 0) {
+            st_err(err, "model: ST_CONV='%s' is neither 'im2col' nor 'winograd'", env);
+            free(m);
+            return NULL;
+        }
+    }
 
     /* Activations: carve one allocation. */
     size_t na = 0;
@@ -335,6 +362,40 @@ const float *model_logits(const model_t *m) { return m->logits; }
 
 static layer_time_t *timer(model_t *m, int g) { return m->prof ? &m->prof_t[g] : NULL; }
 
+void model_set_conv(model_t *m, int algo)
+{
+    m->conv_algo = algo == MODEL_CONV_IM2COL ? MODEL_CONV_IM2COL : MODEL_CONV_WINOGRAD;
+}
+int model_get_conv(const model_t *m) { return m->conv_algo; }
+
+/* Winograd for the 3x3 stride-1 convolutions of the blocks; the stem (in_ch 1..3 channels:
+ * K = 9..27, too thin for Winograd's per-frequency GEMMs) and the strided and 1x1 ones use
+ * im2col. */
+static int use_wino(const model_t *m, const conv_t *c)
+{
+    return m->conv_algo == MODEL_CONV_WINOGRAD && c != &m->c0 && conv_wino_ok(&c->d);
+}
+
+static void conv_fwd(model_t *m, conv_t *c, float *out, const float *in, int accumulate,
+                     layer_time_t *t)
+{
+    if (use_wino(m, c))
+        conv_wino_forward(out, in, m->params + c->w, &c->d, m->col, m->wino_cap, accumulate, t);
+    else
+        conv_forward(out, in, m->params + c->w, &c->d, m->col, m->chunk_cap, accumulate, t);
+}
+
+static void conv_bwd(model_t *m, conv_t *c, float *din, const float *dout, const float *in,
+                     int accumulate, layer_time_t *t)
+{
+    if (use_wino(m, c))
+        conv_wino_backward(din, m->grads + c->w, dout, in, m->params + c->w, &c->d, m->col,
+                           m->wino_cap, accumulate, t);
+    else
+        conv_backward(din, m->grads + c->w, dout, in, m->params + c->w, &c->d, m->col,
+                      m->chunk_cap, accumulate, t);
+}
+
 static void bn_fwd(model_t *m, bn_t *bn, float *out, const float *in, size_t M, int train, int g)
 {
     double t0 = m->prof ? omp_get_wtime() : 0;
@@ -378,7 +439,7 @@ int model_forward(model_t *m, const float *x, int n, int train)
                    hw * sizeof(float));
     if (m->prof) m->prof_t[G_STEM].other += omp_get_wtime() - t0;
 
-    conv_forward(m->stem_c, m->xin, P + m->c0.w, &m->c0.d, m->col, m->chunk_cap, 0, timer(m, G_STEM));
+    conv_fwd(m, &m->c0, m->stem_c, m->xin, 0, timer(m, G_STEM));
     bn_fwd(m, &m->bn0, m->stem_a, m->stem_c, (size_t)n * hw, train, G_STEM);
     const float *xb = m->stem_a;
     for (int b = 0; b < 8; b++) {
@@ -388,15 +449,15 @@ int model_forward(model_t *m, const float *x, int n, int train)
         size_t min = (size_t)n * B->hin * B->win, mout = (size_t)n * B->ho * B->wo;
         bn_fwd(m, &B->bn1, m->s, xb, min, train, g);  /* s = a */
         if (B->has_sc) {
-            conv_forward(B->o, m->s, P + B->sc.w, &B->sc.d, m->col, m->chunk_cap, 0, t);
+            conv_fwd(m, &B->sc, B->o, m->s, 0, t);
         } else {
             double t1 = t ? omp_get_wtime() : 0;
             memcpy(B->o, xb, (size_t)B->cout * mout * sizeof(float));
             if (t) t->other += omp_get_wtime() - t1;
         }
-        conv_forward(B->h, m->s, P + B->c1.w, &B->c1.d, m->col, m->chunk_cap, 0, t);
+        conv_fwd(m, &B->c1, B->h, m->s, 0, t);
         bn_fwd(m, &B->bn2, m->s, B->h, mout, train, g);  /* s = b */
-        conv_forward(B->o, m->s, P + B->c2.w, &B->c2.d, m->col, m->chunk_cap, 1, t);
+        conv_fwd(m, &B->c2, B->o, m->s, 1, t);
         xb = B->o;
     }
     double t1 = m->prof ? omp_get_wtime() : 0;
@@ -433,23 +494,17 @@ void model_backward(model_t *m, int n)
         size_t min = (size_t)n * B->hin * B->win, mout = (size_t)n * B->ho * B->wo;
         /* g0 = dL/do */
         bn_redo(m, &B->bn2, m->s, B->h, mout, g);  /* s = b */
-        conv_backward(m->g1, G + B->c2.w, m->g0, m->s, P + B->c2.w, &B->c2.d, m->col, m->chunk_cap,
-                      0, t);
+        conv_bwd(m, &B->c2, m->g1, m->g0, m->s, 0, t);
         bn_bwd(m, &B->bn2, m->g1, m->g1, B->h, m->s, mout, 0, g);  /* g1 = dL/dh */
         bn_redo(m, &B->bn1, m->s, xb, min, g);  /* s = a */
-        conv_backward(m->g2, G + B->c1.w, m->g1, m->s, P + B->c1.w, &B->c1.d, m->col, m->chunk_cap,
-                      0, t);
-        if (B->has_sc)
-            conv_backward(m->g2, G + B->sc.w, m->g0, m->s, P + B->sc.w, &B->sc.d, m->col,
-                          m->chunk_cap, 1, t);
+        conv_bwd(m, &B->c1, m->g2, m->g1, m->s, 0, t);
+        if (B->has_sc) conv_bwd(m, &B->sc, m->g2, m->g0, m->s, 1, t);
         /* g2 = dL/da; g0 becomes dL/dx (identity shortcut: dL/do plus the BN path). */
         bn_bwd(m, &B->bn1, m->g0, m->g2, xb, m->s, min, !B->has_sc, g);
     }
     size_t hw = (size_t)c->h * c->w;
     bn_bwd(m, &m->bn0, m->g0, m->g0, m->stem_c, m->stem_a, (size_t)n * hw, 0, G_STEM);
-    conv_backward(NULL, G + m->c0.w, m->g0, m->xin, P + m->c0.w, &m->c0.d, m->col, m->chunk_cap,
-                  0,
-                  timer(m, G_STEM));
+    conv_bwd(m, &m->c0, NULL, m->g0, m->xin, 0, timer(m, G_STEM));
 }
 
 void model_set_threads(int n)
@@ -472,6 +527,27 @@ double model_forward_flops(const model_t *m)
     }
     for (int i = 0; i < nd; i++)
         f += 2.0 * ds[i]->cout * ds[i]->cin * ds[i]->k * ds[i]->k * ds[i]->ho * ds[i]->wo;
+    return f + 2.0 * m->feat * m->cfg.classes;
+}
+
+double model_gemm_flops(const model_t *m)
+{
+    double f = 0;
+    const conv_t *cs[25];
+    int nc = 0;
+    cs[nc++] = &m->c0;
+    for (int b = 0; b < 8; b++) {
+        cs[nc++] = &m->blk[b].c1;
+        cs[nc++] = &m->blk[b].c2;
+        if (m->blk[b].has_sc) cs[nc++] = &m->blk[b].sc;
+    }
+    for (int i = 0; i < nc; i++) {
+        const conv_dims_t *d = &cs[i]->d;
+        if (use_wino(m, cs[i]))
+            f += 2.0 * 16 * d->cout * d->cin * ((d->h + 1) / 2) * ((d->w + 1) / 2);
+        else
+            f += 2.0 * d->cout * d->cin * d->k * d->k * d->ho * d->wo;
+    }
     return f + 2.0 * m->feat * m->cfg.classes;
 }
 

@@ -82,6 +82,15 @@ double lr_cosine(double base_lr, long step, long total_steps, long warmup_steps)
 /* Threads for our OpenMP loops and for OpenBLAS (the OpenMP build); n < 1 means 1. */
 void model_set_threads(int n);
 
+/* Convolution algorithm for the 3x3 stride-1 convolutions of the residual blocks:
+ * MODEL_CONV_WINOGRAD (Winograd F(2x2, 3x3), the default) or MODEL_CONV_IM2COL (im2col + GEMM).
+ * The stem, strided and 1x1 convolutions always use im2col. model_init takes the default from
+ * the environment variable ST_CONV=im2col|winograd when it is set (another value is refused).
+ * Both give the same result up to float32 rounding. */
+enum { MODEL_CONV_IM2COL = 0, MODEL_CONV_WINOGRAD = 1 };
+void model_set_conv(model_t *m, int algo);
+int model_get_conv(const model_t *m);
+
 /* Optional per-layer timing (wall clock, seconds), off by default. Entries are named
  * "stem", "layer1".."layer4", "head" x kind ("gemm", "im2col", "col2im", "bn", "other")
  * accumulated over forward and backward. */
@@ -92,5 +101,9 @@ void model_profile_reset(model_t *m);
 
 /* FLOPs (2 x multiply-adds) of one sample's forward pass through convs and linear. */
 double model_forward_flops(const model_t *m);
+/* The multiply-add FLOPs the forward pass really performs in its GEMMs with the current
+ * convolution algorithm: a Winograd convolution does 16 cin cout per 2x2 output tile instead
+ * of 36 (model_forward_flops counts direct convolution, the usual "effective" measure). */
+double model_gemm_flops(const model_t *m);
 
 #endif

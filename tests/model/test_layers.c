@@ -5,7 +5,9 @@
  * (L(v + e) - L(v - e)) / 2e, L summed in double. Tolerance: |fd - analytic| <= 1e-2 *
  * |analytic| + 2e-3 * rms(analytic). A wrong index, a missing term or a missing factor
  * gives errors of order 1, far above this. Also checks that backward accumulates and that
- * the conv result does not depend on the im2col chunk size. */
+ * the conv result does not depend on the im2col chunk size. The 3x3 stride-1 checks run for
+ * both convolution algorithms: im2col + GEMM and Winograd F(2x2, 3x3) (conv_wino.c), on even
+ * and odd sizes, one image per chunk. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -62,41 +64,67 @@ typedef struct {
     conv_dims_t d;
     float *x, *w, *y, *r, *col;
     size_t cap, ny;
+    int wino;
 } conv_ctx;
+
+static void cfwd(conv_ctx *c, size_t cap, int accumulate)
+{
+    if (c->wino) conv_wino_forward(c->y, c->x, c->w, &c->d, c->col, cap, accumulate, NULL);
+    else conv_forward(c->y, c->x, c->w, &c->d, c->col, cap, accumulate, NULL);
+}
+
+static void cbwd(conv_ctx *c, float *dx, float *dw, int accumulate)
+{
+    if (c->wino) conv_wino_backward(dx, dw, c->r, c->x, c->w, &c->d, c->col, c->cap, accumulate, NULL);
+    else conv_backward(dx, dw, c->r, c->x, c->w, &c->d, c->col, c->cap, accumulate, NULL);
+}
 
 static double conv_loss(void *p)
 {
     conv_ctx *c = p;
-    conv_forward(c->y, c->x, c->w, &c->d, c->col, c->cap, 0, NULL);
+    cfwd(c, c->cap, 0);
     return dot(c->y, c->r, c->ny);
 }
 
-static void check_conv(int n, int cin, int h, int w, int cout, int k, int s, int pad)
+static void check_conv_alg(int n, int cin, int h, int w, int cout, int k, int s, int pad, int wino)
 {
     conv_ctx c;
     conv_dims(&c.d, n, cin, h, w, cout, k, s, pad);
     size_t nx = (size_t)cin * n * h * w, nw = (size_t)cout * cin * k * k;
     c.ny = (size_t)cout * n * c.d.ho * c.d.wo;
-    c.cap = (size_t)cin * k * k * c.d.ho * c.d.wo;  /* one image per chunk: exercises chunking */
+    c.wino = wino;
+    size_t big;  /* a cap that holds the whole batch in one chunk */
+    if (wino) {
+        ck_assert(conv_wino_ok(&c.d));
+        c.cap = 1;  /* one image per chunk: exercises chunking */
+        big = (size_t)16 * (cin > cout ? cin : cout) * ((h + 1) / 2) * ((w + 1) / 2) * n;
+        ck_assert_int_eq(conv_wino_chunk(&c.d, c.cap), 1);
+        ck_assert_int_eq(conv_wino_chunk(&c.d, big), n);
+        c.col = malloc(conv_wino_ws_size(&c.d, big) * sizeof(float));
+    } else {
+        c.cap = (size_t)cin * k * k * c.d.ho * c.d.wo;  /* one image per chunk */
+        big = c.cap * n;
+        c.col = malloc(c.cap * n * sizeof(float));
+    }
     c.x = randv(nx, -1, 1);
     c.w = randv(nw, -1, 1);
     c.r = randv(c.ny, -1, 1);
     c.y = malloc(c.ny * sizeof(float));
-    c.col = malloc(c.cap * n * sizeof(float));
     float *dx = calloc(nx, sizeof(float)), *dw = calloc(nw, sizeof(float));
     conv_loss(&c);
-    conv_backward(dx, dw, c.r, c.x, c.w, &c.d, c.col, c.cap, 0, NULL);
+    cbwd(&c, dx, dw, 0);
     char what[96];
-    snprintf(what, sizeof what, "conv k%d s%d p%d %dx%d dx", k, s, pad, h, w);
+    const char *alg = wino ? "winograd" : "im2col";
+    snprintf(what, sizeof what, "conv %s k%d s%d p%d %dx%d dx", alg, k, s, pad, h, w);
     fd_check(what, conv_loss, &c, c.x, dx, nx, 1e-2f, 60);
-    snprintf(what, sizeof what, "conv k%d s%d p%d %dx%d dw", k, s, pad, h, w);
+    snprintf(what, sizeof what, "conv %s k%d s%d p%d %dx%d dw", alg, k, s, pad, h, w);
     fd_check(what, conv_loss, &c, c.w, dw, nw, 1e-2f, 60);
 
     /* backward accumulates into dw, and into dx when asked */
     float *dx2 = malloc(nx * sizeof(float)), *dw2 = malloc(nw * sizeof(float));
     memcpy(dx2, dx, nx * sizeof(float));
     memcpy(dw2, dw, nw * sizeof(float));
-    conv_backward(dx2, dw2, c.r, c.x, c.w, &c.d, c.col, c.cap, 1, NULL);
+    cbwd(&c, dx2, dw2, 1);
     for (size_t i = 0; i < nx; i++) ck_assert_float_eq_tol(dx2[i], 2 * dx[i], 1e-5 + 1e-5 * fabsf(dx[i]));
     for (size_t i = 0; i < nw; i++) ck_assert_float_eq_tol(dw2[i], 2 * dw[i], 1e-4 + 1e-5 * fabsf(dw[i]));
 
@@ -104,13 +132,28 @@ static void check_conv(int n, int cin, int h, int w, int cout, int k, int s, int
     float *y1 = malloc(c.ny * sizeof(float));
     conv_loss(&c);  /* fd_check left y at a perturbed point */
     memcpy(y1, c.y, c.ny * sizeof(float));
-    conv_forward(c.y, c.x, c.w, &c.d, c.col, c.cap * n, 0, NULL);
+    cfwd(&c, big, 0);
     for (size_t i = 0; i < c.ny; i++) ck_assert_float_eq_tol(c.y[i], y1[i], 1e-5);
     free(y1); free(dx2); free(dw2);
     free(c.x); free(c.w); free(c.r); free(c.y); free(c.col); free(dx); free(dw);
 }
 
+static void check_conv(int n, int cin, int h, int w, int cout, int k, int s, int pad)
+{
+    check_conv_alg(n, cin, h, w, cout, k, s, pad, 0);
+}
+
 START_TEST(test_conv3x3_s1) { check_conv(3, 3, 7, 6, 4, 3, 1, 1); }
+END_TEST
+/* Winograd: odd x even, even x even (4 tiles a side), odd x odd with more inputs than outputs */
+START_TEST(test_conv3x3_s1_wino) { check_conv_alg(3, 3, 7, 6, 4, 3, 1, 1, 1); }
+END_TEST
+START_TEST(test_conv3x3_s1_wino_even) { check_conv_alg(2, 4, 8, 8, 3, 3, 1, 1, 1); }
+END_TEST
+START_TEST(test_conv3x3_s1_wino_odd) { check_conv_alg(2, 5, 5, 3, 2, 3, 1, 1, 1); }
+END_TEST
+/* a row of more than 128 tiles: the transforms' row segments and generic scatter path */
+START_TEST(test_conv3x3_s1_wino_wide) { check_conv_alg(1, 2, 3, 261, 2, 3, 1, 1, 1); }
 END_TEST
 START_TEST(test_conv3x3_s2) { check_conv(2, 2, 7, 5, 3, 3, 2, 1); }
 END_TEST
@@ -228,6 +271,10 @@ int main(void)
     TCase *tc = tcase_create("finite_differences");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_conv3x3_s1);
+    tcase_add_test(tc, test_conv3x3_s1_wino);
+    tcase_add_test(tc, test_conv3x3_s1_wino_even);
+    tcase_add_test(tc, test_conv3x3_s1_wino_odd);
+    tcase_add_test(tc, test_conv3x3_s1_wino_wide);
     tcase_add_test(tc, test_conv3x3_s2);
     tcase_add_test(tc, test_conv1x1_s2);
     tcase_add_test(tc, test_bnrelu);

@@ -39,7 +39,7 @@ static void scale_shift_relu(float *out, const float *in, size_t n, float alpha,
 {
     for (size_t i = 0; i < n; i++) {
         float v = in[i] * alpha + shift;
-        out[i] = v > 0.0f ? v : 0.0f;
+        out[i] = v < 0.0f ? 0.0f : v; /* NaN passes through, as torch.relu: a NaN must reach the loss */
     }
 }
 

@@ -206,6 +206,19 @@ START_TEST(test_bnrelu)
 }
 END_TEST
 
+/* torch.relu(nan) is nan: a NaN activation must reach the loss (which stops training)
+ * instead of being cut to 0 while it corrupts the BN statistics. */
+START_TEST(test_bnrelu_propagates_nan)
+{
+    float in[4] = {-1.0f, 2.0f, NAN, 0.5f}, out[4], g = 1, b = 0, mean = 0, rstd = 1;
+    bnrelu_apply(out, in, &g, &b, &mean, &rstd, 1, 4);
+    ck_assert_float_eq(out[0], 0.0f);
+    ck_assert_float_eq(out[1], 2.0f);
+    ck_assert(isnan(out[2]));
+    ck_assert_float_eq(out[3], 0.5f);
+}
+END_TEST
+
 /* ---- head: average pool + linear + soft-label cross-entropy ---- */
 typedef struct {
     int C, N, HW, K;
@@ -278,6 +291,7 @@ int main(void)
     tcase_add_test(tc, test_conv3x3_s2);
     tcase_add_test(tc, test_conv1x1_s2);
     tcase_add_test(tc, test_bnrelu);
+    tcase_add_test(tc, test_bnrelu_propagates_nan);
     tcase_add_test(tc, test_head);
     tcase_add_test(tc, test_model_backward_accumulates);
     suite_add_tcase(s, tc);

@@ -5,6 +5,8 @@
 #include <math.h>
 #include <stdarg.h>
 #include <png.h>
+
+#include "pngread.h"
 #include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,30 +175,6 @@ START_TEST(test_imagetrain_bad_input)
 }
 END_TEST
 
-static void png_size(const char *p, int *w, int *h)
-{
-    FILE *f = fopen(p, "rb");
-    ck_assert_msg(f != NULL, "no %s", p);
-    uint8_t sig[8];
-    ck_assert_int_eq((int)fread(sig, 1, 8, f), 8);
-    ck_assert_int_eq(png_sig_cmp(sig, 0, 8), 0);
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-    png_infop info = png_create_info_struct(png);
-    ck_assert_int_eq(setjmp(png_jmpbuf(png)), 0);
-    png_init_io(png, f);
-    png_set_sig_bytes(png, 8);
-    png_read_info(png, info);
-    *w = (int)png_get_image_width(png, info);
-    *h = (int)png_get_image_height(png, info);
-    /* Decode every row so a corrupt stream fails here. */
-    png_bytep row = malloc(png_get_rowbytes(png, info));
-    for (int y = 0; y < *h; y++) png_read_row(png, row, NULL);
-    png_read_end(png, NULL);
-    free(row);
-    png_destroy_read_struct(&png, &info, NULL);
-    fclose(f);
-}
-
 /* A 1 s, 16 kHz tone sweep written with libsndfile. */
 static void write_wav(const char *p, double f0, double f1)
 {
@@ -219,7 +197,7 @@ START_TEST(test_preview_cli)
     ck_assert_msg(run(speechtrain, "preview --cifar '%s' --pairs 2 --random 2 --scale 3 --out '%s'",
                       path(fixtures, "image/cifar10"), png) == 0, "%s", out_text);
     int w, h;
-    png_size(png, &w, &h);
+    free(read_png(png, &w, &h));
     ck_assert_int_eq(w, 6 + (2 + 4 + 2) * (32 * 3 + 6));
     ck_assert_int_eq(h, 6 + 2 * (32 * 3 + 22 + 6));
 
@@ -228,7 +206,7 @@ START_TEST(test_preview_cli)
     write_wav(wa, 300, 3000);
     write_wav(wb, 3000, 300);
     ck_assert_msg(run(speechtrain, "preview --wav '%s' '%s' --out '%s'", wa, wb, spng) == 0, "%s", out_text);
-    png_size(spng, &w, &h);
+    free(read_png(spng, &w, &h));
     ck_assert_int_eq(w, 6 + (2 + 4 + 3) * (32 * 4 + 6));
     ck_assert_int_eq(h, 6 + 1 * (32 * 4 + 22 + 6));
 

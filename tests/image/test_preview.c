@@ -3,6 +3,8 @@
  * cutmix tiles take each pixel from a or from b), the same bytes for the same seed. */
 #include <check.h>
 #include <png.h>
+
+#include "pngread.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,30 +45,6 @@ static preview_t make(uint64_t seed)
     preview_t p = {.c = 3, .h = 32, .w = 32, .pairs = PAIRS, .a = a, .b = b, .a_names = an,
                    .b_names = bn, .scale = SCALE, .n_random = NRAND, .mix = &mc, .seed = seed};
     return p;
-}
-
-static uint8_t *read_png(const char *path, int *w, int *h)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    uint8_t sig[8];
-    ck_assert_int_eq((int)fread(sig, 1, 8, f), 8);
-    ck_assert_int_eq(png_sig_cmp(sig, 0, 8), 0);
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-    png_infop info = png_create_info_struct(png);
-    ck_assert_int_eq(setjmp(png_jmpbuf(png)), 0);
-    png_init_io(png, f);
-    png_set_sig_bytes(png, 8);
-    png_read_info(png, info);
-    *w = (int)png_get_image_width(png, info);
-    *h = (int)png_get_image_height(png, info);
-    ck_assert_int_eq(png_get_color_type(png, info), PNG_COLOR_TYPE_RGB);
-    uint8_t *px = malloc((size_t)*w * *h * 3);
-    for (int y = 0; y < *h; y++) png_read_row(png, px + (size_t)y * *w * 3, NULL);
-    png_read_end(png, NULL);
-    png_destroy_read_struct(&png, &info, NULL);
-    fclose(f);
-    return px;
 }
 
 /* Byte of channel k at input pixel (r, q) of tile (row, col), read from the picture. */

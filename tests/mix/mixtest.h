@@ -3,6 +3,7 @@
 #define ST_MIXTEST_H
 
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -49,6 +50,47 @@ static inline void fill_uniform(float *x, size_t n, uint64_t seed)
     rng_t r;
     rng_init(&r, seed);
     for (size_t i = 0; i < n; i++) x[i] = (float)rng_range(&r, -1.0, 1.0);
+}
+
+/* power (H, W) <- |fft2(g)|^2, a separable DFT in double with twiddle tables */
+static inline void dft_power(const float *g, int H, int W, double *power)
+{
+    double *re = malloc(sizeof(double) * H * W), *im = malloc(sizeof(double) * H * W);
+    double *cw = malloc(sizeof(double) * W), *sw = malloc(sizeof(double) * W);
+    double *ch = malloc(sizeof(double) * H), *sh = malloc(sizeof(double) * H);
+    for (int j = 0; j < W; j++) {
+        cw[j] = cos(-2 * M_PI * j / W);
+        sw[j] = sin(-2 * M_PI * j / W);
+    }
+    for (int j = 0; j < H; j++) {
+        ch[j] = cos(-2 * M_PI * j / H);
+        sh[j] = sin(-2 * M_PI * j / H);
+    }
+    for (int y = 0; y < H; y++)
+        for (int k = 0; k < W; k++) {
+            double a = 0, b = 0;
+            for (int x = 0, t = 0; x < W; x++, t = (t + k) % W) {
+                a += g[y * W + x] * cw[t];
+                b += g[y * W + x] * sw[t];
+            }
+            re[y * W + k] = a;
+            im[y * W + k] = b;
+        }
+    for (int ky = 0; ky < H; ky++)
+        for (int k = 0; k < W; k++) {
+            double a = 0, b = 0;
+            for (int y = 0, t = 0; y < H; y++, t = (t + ky) % H) {
+                a += re[y * W + k] * ch[t] - im[y * W + k] * sh[t];
+                b += re[y * W + k] * sh[t] + im[y * W + k] * ch[t];
+            }
+            power[ky * W + k] = a * a + b * b;
+        }
+    free(re);
+    free(im);
+    free(cw);
+    free(sw);
+    free(ch);
+    free(sh);
 }
 
 #endif

@@ -285,42 +285,19 @@ END_TEST
 /* ---- FMix masks sit in low frequencies ---- */
 
 /* share of the AC energy of a 0/1 mask in bins with 0 < f <= 2/max(H, W) */
-static double lowfreq_share(const float *mask, int H, int W, double *re, double *im)
+/* Share of the mask's non-constant spectral energy at frequencies f <= 2/max(H, W). */
+static double lowfreq_share(const float *mask, int H, int W, double *power)
 {
     int M = H > W ? H : W;
-    double cw[256], sw[256], ch[256], sh[256]; /* twiddles; H, W <= 256 here */
-    for (int j = 0; j < W; j++) {
-        cw[j] = cos(-2 * M_PI * j / W);
-        sw[j] = sin(-2 * M_PI * j / W);
-    }
-    for (int j = 0; j < H; j++) {
-        ch[j] = cos(-2 * M_PI * j / H);
-        sh[j] = sin(-2 * M_PI * j / H);
-    }
-    for (int y = 0; y < H; y++)
-        for (int k = 0; k < W; k++) {
-            double a = 0, b = 0;
-            for (int x = 0, t = 0; x < W; x++, t = (t + k) % W) {
-                a += mask[y * W + x] * cw[t];
-                b += mask[y * W + x] * sw[t];
-            }
-            re[y * W + k] = a;
-            im[y * W + k] = b;
-        }
+    dft_power(mask, H, W, power);
     double low = 0, ac = 0;
     for (int ky = 0; ky < H; ky++) {
         double fy = (double)(ky <= (H - 1) / 2 ? ky : ky - H) / H;
         for (int k = 0; k < W; k++) {
             double fx = (double)(k <= (W - 1) / 2 ? k : k - W) / W, f = sqrt(fx * fx + fy * fy);
             if (f == 0.0) continue;
-            double a = 0, b = 0;
-            for (int y = 0, t = 0; y < H; y++, t = (t + ky) % H) {
-                a += re[y * W + k] * ch[t] - im[y * W + k] * sh[t];
-                b += re[y * W + k] * sh[t] + im[y * W + k] * ch[t];
-            }
-            double p = a * a + b * b;
-            ac += p;
-            if (f <= 2.0 / M) low += p;
+            ac += power[ky * W + k];
+            if (f <= 2.0 / M) low += power[ky * W + k];
         }
     }
     return low / ac;
@@ -341,14 +318,14 @@ START_TEST(test_fmix_lowfreq)
         double rmean = rows[4 * s + 2], rsd = rows[4 * s + 3];
         mix_fmix_t *f = mix_fmix_init(H, W, 3.0, 0, err);
         float *mask = malloc(sizeof(float) * H * W);
-        double *re = malloc(sizeof(double) * H * W), *im = malloc(sizeof(double) * H * W);
+        double *power = malloc(sizeof(double) * H * W);
         rng_t r;
         rng_init(&r, 17 + s);
         int n = 100;
         double sum = 0, sum2 = 0;
         for (int i = 0; i < n; i++) {
             mix_fmix_mask(f, &r, 0.5, mask, NULL);
-            double v = lowfreq_share(mask, H, W, re, im);
+            double v = lowfreq_share(mask, H, W, power);
             sum += v;
             sum2 += v * v;
         }
@@ -358,8 +335,7 @@ START_TEST(test_fmix_lowfreq)
                       H, W, mean, rmean, se);
         ck_assert_double_gt(mean, 0.5);
         free(mask);
-        free(re);
-        free(im);
+        free(power);
         mix_fmix_free(f);
     }
     npy_free(&ref);

@@ -41,7 +41,9 @@ int main(int argc, char **argv)
         return 2;
     }
     size_t nx = (size_t)N * C * H * W;
-    float *x = malloc(nx * sizeof *x), *y = malloc((size_t)N * K * sizeof *y);
+    /* 64-byte aligned as PyTorch's tensors are (its CPU allocator aligns to 64) */
+    float *x = aligned_alloc(64, (nx * sizeof *x + 63) / 64 * 64);
+    float *y = malloc((size_t)N * K * sizeof *y);
     int *lab = malloc(N * sizeof *lab);
     double *t = malloc(reps * sizeof *t);
     char err[ST_ERR_LEN];

@@ -24,8 +24,9 @@ struct mix_ctx {
     uint64_t *row_seed;    /* (max_n) elem fmix: seed of each row's mask */
     float *save_x;         /* (C, H, W) first row of the current cycle */
     float *save_y;         /* (K) */
-    float *patch;          /* (C, H, W) resized partner; batch resizemix: (max_n, C, H, W)
-                            * every row resized, pasted after all are done */
+    float *y_orig;         /* (max_n, K) batch mode: the labels before mixing */
+    float *patch;          /* batch resizemix: (max_n, C, h, w) every row resized, pasted
+                            * after all are done */
     int *order;            /* (max_n) rows in cycle order (batch mode's parallel walk) */
     int *cyc;              /* (max_n + 1) start of each cycle in order[] */
     float *mask;           /* (H, W) current fmix mask */
@@ -46,6 +47,7 @@ void mix_free(mix_ctx_t *m)
     free(m->row_seed);
     free(m->save_x);
     free(m->save_y);
+    free(m->y_orig);
     free(m->patch);
     free(m->order);
     free(m->cyc);
@@ -89,6 +91,7 @@ mix_ctx_t *mix_init(const mix_config_t *c, int max_n, int C, int H, int W, int K
     m->row_seed = malloc(n * sizeof *m->row_seed);
     m->save_x = malloc(m->row * sizeof *m->save_x);
     m->save_y = malloc((size_t)K * sizeof *m->save_y);
+    m->y_orig = malloc(n * K * sizeof *m->y_orig);
     int resize = 0;
     for (int j = 0; j < c->ncand; j++)
         resize |= c->cand[j] == MIX_RESIZEMIX && c->weights[MIX_RESIZEMIX] > 0.0;
@@ -102,7 +105,7 @@ mix_ctx_t *mix_init(const mix_config_t *c, int max_n, int C, int H, int W, int K
     m->rs_iy = malloc(2 * (size_t)H * sizeof *m->rs_iy);
     m->rs_wy = malloc(2 * (size_t)H * sizeof *m->rs_wy);
     if (!m->rs_ix || !m->rs_wx || !m->rs_iy || !m->rs_wy || !m->perm || !m->done || !m->row_mode || !m->row_lam || !m->row_box || !m->row_seed ||
-        !m->save_x || !m->save_y || !m->patch || !m->order || !m->cyc || !m->mask)
+        !m->save_x || !m->save_y || !m->y_orig || !m->patch || !m->order || !m->cyc || !m->mask)
         goto oom;
     for (int j = 0; j < c->ncand; j++)
         if (c->cand[j] == MIX_FMIX && c->weights[MIX_FMIX] > 0.0) {
@@ -176,7 +179,7 @@ static void mix_row(mix_ctx_t *m, int md, double lam, mix_box_t b, float *xi, co
         for (int c = 0; c < C; c++)
             for (int y = b.y0; y < b.y0 + b.h; y++) {
                 size_t o = c * plane + (size_t)y * W + b.x0;
-                memcpy(xi + o, xp + o, (size_t)b.w * sizeof *xi);
+                mix_copy_run(xi + o, xp + o, (size_t)b.w);
             }
         break;
     case MIX_RESIZEMIX:
@@ -186,11 +189,12 @@ static void mix_row(mix_ctx_t *m, int md, double lam, mix_box_t b, float *xi, co
             m->rs_h = b.h;
             m->rs_w = b.w;
         }
-        mix_resize_apply(m->patch, b.h, b.w, xp, C, H, W, m->rs_ix, m->rs_wx, m->rs_iy, m->rs_wy);
-        for (int c = 0; c < C; c++)
-            for (int y = 0; y < b.h; y++)
-                memcpy(xi + c * plane + (size_t)(b.y0 + y) * W + b.x0,
-                       m->patch + ((size_t)c * b.h + y) * b.w, (size_t)b.w * sizeof *xi);
+        if (xp == xi) { /* the patch would overwrite its own source */
+            memcpy(m->save_x, xi, row * sizeof *xi);
+            xp = m->save_x;
+        }
+        mix_resize_apply(xi + (size_t)b.y0 * W + b.x0, (size_t)W, plane, b.h, b.w, xp, C, H, W,
+                         m->rs_ix, m->rs_wx, m->rs_iy, m->rs_wy);
         break;
     case MIX_FMIX: {
         const float *mk = m->mask;
@@ -289,26 +293,31 @@ static void walk_elementwise(mix_ctx_t *m, int md, double lam, float *x, int ncy
     }
 }
 
-/* CutMix on box lines [l0, l1) (line l = channel l / h, image row b.y0 + l % h) of every
- * row, along the cycles of perm. */
-static void walk_cutmix(mix_ctx_t *m, mix_box_t bx, float *x, int ncyc, int l0, int l1)
+/* CutMix on the box lines of image rows y = t, t + T, t + 2T, ... (every channel) of every
+ * row, along the cycles of perm. A thread owns the same image rows whatever the box, so
+ * calls in a row keep most lines on one core (moving dirty lines between cores costs more
+ * than copying them). */
+static void walk_cutmix(mix_ctx_t *m, mix_box_t bx, float *x, int ncyc, int t, int T)
 {
-    size_t row = m->row, plane = m->plane, w = (size_t)bx.w * sizeof *x;
-    int W = m->W;
+    size_t row = m->row, plane = m->plane;
+    int W = m->W, C = m->C;
+    int y0 = bx.y0 + ((t - bx.y0) % T + T) % T; /* first box row owned by t */
     for (int q = 0; q < ncyc; q++) {
         if (m->cyc[q + 1] - m->cyc[q] < 2) continue; /* perm[s] == s: nothing to copy */
         int s = m->order[m->cyc[q]];
-        for (int l = l0; l < l1; l++) {
-            size_t o = (size_t)(l / bx.h) * plane + (size_t)(bx.y0 + l % bx.h) * W + bx.x0;
-            memcpy(m->save_x + o, x + s * row + o, w);
-        }
+        for (int c = 0; c < C; c++)
+            for (int y = y0; y < bx.y0 + bx.h; y += T) {
+                size_t o = c * plane + (size_t)y * W + bx.x0;
+                mix_copy_run(m->save_x + o, x + s * row + o, (size_t)bx.w);
+            }
         for (int k = m->cyc[q]; k < m->cyc[q + 1]; k++) {
             int i = m->order[k], p = m->perm[i];
             const float *xp = p == s ? m->save_x : x + p * row;
-            for (int l = l0; l < l1; l++) {
-                size_t o = (size_t)(l / bx.h) * plane + (size_t)(bx.y0 + l % bx.h) * W + bx.x0;
-                memcpy(x + i * row + o, xp + o, w);
-            }
+            for (int c = 0; c < C; c++)
+                for (int y = y0; y < bx.y0 + bx.h; y += T) {
+                    size_t o = c * plane + (size_t)y * W + bx.x0;
+                    mix_copy_run(x + i * row + o, xp + o, (size_t)bx.w);
+                }
         }
     }
 }
@@ -330,15 +339,15 @@ static void batch_resizemix(mix_ctx_t *m, mix_box_t b, float *x, int n)
     {
 #pragma omp for schedule(static)
         for (int j = 0; j < n; j++)
-            mix_resize_apply(m->patch + j * ps, b.h, b.w, x + j * row, C, H, W, m->rs_ix,
-                             m->rs_wx, m->rs_iy, m->rs_wy);
+            mix_resize_apply(m->patch + j * ps, (size_t)b.w, (size_t)b.h * b.w, b.h, b.w,
+                             x + j * row, C, H, W, m->rs_ix, m->rs_wx, m->rs_iy, m->rs_wy);
 #pragma omp for schedule(static)
         for (int i = 0; i < n; i++) {
             const float *pt = m->patch + m->perm[i] * ps;
             for (int c = 0; c < C; c++)
                 for (int y = 0; y < b.h; y++)
-                    memcpy(x + i * row + c * plane + (size_t)(b.y0 + y) * W + b.x0,
-                           pt + ((size_t)c * b.h + y) * b.w, (size_t)b.w * sizeof *x);
+                    mix_copy_run(x + i * row + c * plane + (size_t)(b.y0 + y) * W + b.x0,
+                                 pt + ((size_t)c * b.h + y) * b.w, (size_t)b.w);
         }
     }
 }
@@ -364,9 +373,7 @@ static void batch_mix(mix_ctx_t *m, int md, double lam, mix_box_t bx, float *x, 
         T = omp_get_num_threads();
 #endif
         if (md == MIX_CUTMIX) {
-            int lines = m->C * bx.h;
-            walk_cutmix(m, bx, x, ncyc, (int)((long)lines * t / T),
-                        (int)((long)lines * (t + 1) / T));
+            walk_cutmix(m, bx, x, ncyc, t, T);
         } else {
             /* spans of whole 64-byte lines */
             size_t chunk = ((row + T - 1) / T + 15) / 16 * 16;
@@ -377,7 +384,7 @@ static void batch_mix(mix_ctx_t *m, int md, double lam, mix_box_t bx, float *x, 
     }
 }
 
-static void mix_label(int K, double lam, float *yi, const float *yp)
+static inline void mix_label(int K, double lam, float *yi, const float *yp)
 {
     float a = (float)lam, b = (float)(1.0 - lam);
     for (int k = 0; k < K; k++) yi[k] = a * yi[k] + b * yp[k];
@@ -464,25 +471,18 @@ int mix_apply(mix_ctx_t *m, rng_t *rng, float *x, float *y, int n, mix_report_t 
         return 0;
     }
 
-    /* 2. mix. Batch mode: the rows on OpenMP threads, then the labels along the cycles
-     *    of perm (one saved label row). Elem mode: row by row along the cycles of perm,
-     *    so that every row still reads its partner's original values while only one row
-     *    (not the whole batch) is copied. */
+    /* 2. mix. Batch mode: the rows on OpenMP threads, then the labels from a copy (they
+     *    are small). Elem mode: row by row along the cycles of perm, so that every row
+     *    still reads its partner's original values while only one row (not the whole
+     *    batch) is copied. */
     size_t row = m->row;
     int K = m->K;
     if (batch) {
         batch_mix(m, m->row_mode[0], m->row_lam[0], m->row_box[0], x, n);
         if (y) {
-            int ncyc = list_cycles(m, n);
-            for (int q = 0; q < ncyc; q++) {
-                int s = m->order[m->cyc[q]];
-                memcpy(m->save_y, y + (size_t)s * K, (size_t)K * sizeof *y);
-                for (int k = m->cyc[q]; k < m->cyc[q + 1]; k++) {
-                    int i = m->order[k], p = m->perm[i];
-                    mix_label(K, m->row_lam[i], y + (size_t)i * K,
-                              p == s ? m->save_y : y + (size_t)p * K);
-                }
-            }
+            memcpy(m->y_orig, y, (size_t)n * K * sizeof *y);
+            for (int i = 0; i < n; i++)
+                mix_label(K, m->row_lam[0], y + (size_t)i * K, m->y_orig + (size_t)m->perm[i] * K);
         }
         fill_report(m, n, batch, rep);
         return 0;

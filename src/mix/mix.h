@@ -109,7 +109,8 @@ mix_ctx_t *mix_init(const mix_config_t *c, int max_n, int C, int H, int W, int K
 /* Mixes x (n, C, H, W) and y (n, K) in place; 1 <= n <= max_n. y may be NULL when the
  * caller mixes labels itself from the report. rep may be NULL. Not thread-safe per ctx.
  * Batch mode mixes on OpenMP threads after all draws; the bytes do not depend on the
- * thread count. */
+ * thread count. Any x works; a 64-byte aligned one (as PyTorch's allocator gives) with
+ * rows of whole 64-byte lines is the fast case (rows that split cache lines cost ~30%). */
 int mix_apply(mix_ctx_t *ctx, rng_t *rng, float *x, float *y, int n, mix_report_t *rep,
               char *err);
 

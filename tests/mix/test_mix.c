@@ -388,8 +388,9 @@ START_TEST(test_same_seed_same_bytes)
 }
 END_TEST
 
-/* Batch mixing runs on OpenMP threads: 1 and 2 threads must give the same bytes, for
- * every mode, RandomMix, elem mode and a shape whose rows do not split into whole lines. */
+/* Batch mixing runs on OpenMP threads: 1, 2, 3 and 7 threads must give the same bytes (up
+ * to 7 pieces of a mixup/fmix walk, so pieces start inside cycles), for every mode,
+ * RandomMix, elem mode and a shape whose rows do not split into whole lines. */
 static void run_threads(const mix_config_t *c, int n, int C, int H, int W, int threads,
                         float *x, float *y)
 {
@@ -433,9 +434,13 @@ START_TEST(test_threads_same_bytes)
                 c.elem = md == -2;
             }
             run_threads(&c, n, C, H, W, 1, x1, y1);
-            run_threads(&c, n, C, H, W, 2, x2, y2);
-            ck_assert_msg(memcmp(x1, x2, nx * sizeof *x1) == 0, "mode %d shape %zu: x differs", md, s);
-            ck_assert_msg(memcmp(y1, y2, (size_t)n * 7 * sizeof *y1) == 0, "mode %d: y differs", md);
+            for (int th = 2; th <= 7; th += th == 2 ? 1 : 4) { /* 2, 3, 7 */
+                run_threads(&c, n, C, H, W, th, x2, y2);
+                ck_assert_msg(memcmp(x1, x2, nx * sizeof *x1) == 0,
+                              "mode %d shape %zu, %d threads: x differs", md, s, th);
+                ck_assert_msg(memcmp(y1, y2, (size_t)n * 7 * sizeof *y1) == 0,
+                              "mode %d, %d threads: y differs", md, th);
+            }
             fill_uniform(x0, nx, 21);
             ck_assert(memcmp(x1, x0, nx * sizeof *x0) != 0); /* something was mixed */
         }

@@ -12,7 +12,7 @@
 #include "mix/internal.h"
 #include "mix/mix.h"
 
-/* Pieces of a batch mixup/fmix walk at most (their saved rows are allocated up front). */
+/* Pieces of a batch_pieces walk at most (their saved rows are allocated up front). */
 #define MIX_MAX_PIECES 64
 
 struct mix_ctx {
@@ -25,15 +25,15 @@ struct mix_ctx {
     double *row_lam;       /* (max_n) */
     mix_box_t *row_box;    /* (max_n) */
     uint64_t *row_seed;    /* (max_n) elem fmix: seed of each row's mask */
-    float *save_x;         /* (C, H, W) first row of the current cycle */
+    float *save_x;         /* (C, H, W) elem mode: first row of the current cycle */
     float *save_y;         /* (K) */
     float *y_orig;         /* (max_n, K) batch mode: the labels before mixing */
     float *patch;          /* batch resizemix: (max_n, C, h, w) every row resized, pasted
                             * after all are done */
-    float *saved;          /* batch mixup/fmix: (max_n / 2 + MIX_MAX_PIECES, C, H, W) rows
-                            * copied before mixing (see batch_elementwise) */
-    int *slot;             /* (max_n) batch mixup/fmix: row's index in saved[], or -1 */
-    int *saved_row;        /* (max_n) batch mixup/fmix: the row in each slot of saved[] */
+    float *saved;          /* batch mixup/cutmix/fmix: (max_n / 2 + MIX_MAX_PIECES, C, H, W)
+                            * rows copied before mixing (see batch_pieces) */
+    int *slot;             /* (max_n) row's index in saved[], or -1 */
+    int *saved_row;        /* (max_n) the row in each slot of saved[] */
     int *order;            /* (max_n) rows in cycle order (batch mode's parallel walk) */
     int *cyc;              /* (max_n + 1) start of each cycle in order[] */
     float *mask;           /* (H, W) current fmix mask */
@@ -108,11 +108,10 @@ mix_ctx_t *mix_init(const mix_config_t *c, int max_n, int C, int H, int W, int K
     /* batch resizemix resizes every row before pasting: room for max_n patches */
     m->patch = malloc((resize && !c->elem ? n : 1) * m->row * sizeof *m->patch);
     /* saved rows: at most one per cycle of two or more rows, plus one per piece */
-    int elementwise = 0;
+    int pieces = 0;
     for (int j = 0; j < c->ncand; j++)
-        elementwise |= (c->cand[j] == MIX_MIXUP || c->cand[j] == MIX_FMIX) &&
-                       c->weights[c->cand[j]] > 0.0;
-    size_t nsaved = elementwise && !c->elem ? n / 2 + MIX_MAX_PIECES : 1;
+        pieces |= c->cand[j] != MIX_RESIZEMIX && c->weights[c->cand[j]] > 0.0;
+    size_t nsaved = pieces && !c->elem ? n / 2 + MIX_MAX_PIECES : 1;
     m->saved = malloc(nsaved * m->row * sizeof *m->saved);
     m->slot = malloc(n * sizeof *m->slot);
     m->saved_row = malloc(n * sizeof *m->saved_row);
@@ -181,33 +180,54 @@ static void draw_params(mix_ctx_t *m, rng_t *rng, int md, double *lam, mix_box_t
     }
 }
 
+/* xi <- lam-weighted mix with xp (xp may be xi) */
+static void mixup_row(float *xi, const float *xp, float fa, float fb, size_t row)
+{
+    for (size_t j = 0; j < row; j++) xi[j] = fa * xi[j] + fb * xp[j];
+}
+
+/* xi <- xp where the mask (one plane, repeated over the C channels) is 0; xi != xp */
+static void fmix_row(float *restrict xi, const float *restrict xp, const float *restrict mk,
+                     size_t plane, int C)
+{
+    for (int c = 0; c < C; c++, xi += plane, xp += plane)
+        for (size_t j = 0; j < plane; j++) xi[j] = mk[j] != 0.0f ? xi[j] : xp[j];
+}
+
+/* d <- s on the box lines of a row (every channel) */
+static void copy_box(float *d, const float *s, mix_box_t bx, int C, int W, size_t plane)
+{
+    for (int c = 0; c < C; c++)
+        for (int y = bx.y0; y < bx.y0 + bx.h; y++) {
+            size_t o = c * plane + (size_t)y * W + bx.x0;
+            mix_copy_run(d + o, s + o, (size_t)bx.w);
+        }
+}
+
+/* The resize tables for a box of b.h x b.w (kept while the box size repeats). */
+static void resize_tables_for(mix_ctx_t *m, mix_box_t b)
+{
+    if (b.h == m->rs_h && b.w == m->rs_w) return;
+    mix_resize_tables(b.h, b.w, m->H, m->W, m->rs_ix, m->rs_wx, m->rs_iy, m->rs_wy);
+    m->rs_h = b.h;
+    m->rs_w = b.w;
+}
+
 /* xi <- row i mixed with its partner's original values xp (xp may be xi). */
 static void mix_row(mix_ctx_t *m, int md, double lam, mix_box_t b, float *xi, const float *xp)
 {
     size_t row = m->row, plane = m->plane;
     int C = m->C, H = m->H, W = m->W;
     switch (md) {
-    case MIX_MIXUP: {
-        /* float weights as PyTorch's lam * x + (1 - lam) * x[perm] with a Python float */
-        float a = (float)lam, bb = (float)(1.0 - lam);
-        for (size_t j = 0; j < row; j++) xi[j] = a * xi[j] + bb * xp[j];
+    case MIX_MIXUP: /* float weights as PyTorch's lam * x + (1 - lam) * x[perm] */
+        mixup_row(xi, xp, (float)lam, (float)(1.0 - lam), row);
         break;
-    }
     case MIX_CUTMIX:
-        if (xi == xp) break;
-        for (int c = 0; c < C; c++)
-            for (int y = b.y0; y < b.y0 + b.h; y++) {
-                size_t o = c * plane + (size_t)y * W + b.x0;
-                mix_copy_run(xi + o, xp + o, (size_t)b.w);
-            }
+        if (xi != xp) copy_box(xi, xp, b, C, W, plane);
         break;
     case MIX_RESIZEMIX:
         if (b.h == 0) break;
-        if (b.h != m->rs_h || b.w != m->rs_w) {
-            mix_resize_tables(b.h, b.w, H, W, m->rs_ix, m->rs_wx, m->rs_iy, m->rs_wy);
-            m->rs_h = b.h;
-            m->rs_w = b.w;
-        }
+        resize_tables_for(m, b);
         if (xp == xi) { /* the patch would overwrite its own source */
             memcpy(m->save_x, xi, row * sizeof *xi);
             xp = m->save_x;
@@ -215,15 +235,9 @@ static void mix_row(mix_ctx_t *m, int md, double lam, mix_box_t b, float *xi, co
         mix_resize_apply(xi + (size_t)b.y0 * W + b.x0, (size_t)W, plane, b.h, b.w, xp, C, H, W,
                          m->rs_ix, m->rs_wx, m->rs_iy, m->rs_wy);
         break;
-    case MIX_FMIX: {
-        const float *mk = m->mask;
-        for (int c = 0; c < C; c++) {
-            float *o = xi + c * plane;
-            const float *p = xp + c * plane;
-            for (size_t j = 0; j < plane; j++) o[j] = mk[j] != 0.0f ? o[j] : p[j];
-        }
+    case MIX_FMIX:
+        if (xi != xp) fmix_row(xi, xp, m->mask, plane, C);
         break;
-    }
     default:
         break;
     }
@@ -270,33 +284,21 @@ static int list_cycles(mix_ctx_t *m, int n)
     return nc;
 }
 
-/* xi <- lam-weighted mix with xp (xp may be xi) */
-static void mixup_row(float *xi, const float *xp, float fa, float fb, size_t row)
+/* Mixup, CutMix or FMix, batch mode, on threads, whole rows at a time. The rows in cycle
+ * order (order[]) are cut into np pieces; within a piece rows go along their cycle, so a
+ * row's partner (the next row of the cycle) is still unwritten when it is read, except for
+ * two kinds of partners, which are copied to saved[] (CutMix: their box only) before any
+ * row is written: the first row of every cycle (read by the cycle's last row) and the
+ * first row of every piece that starts inside a cycle (read from the piece before). Whole
+ * rows per thread stream better than every thread taking a slice of every row (measured
+ * 1.3x on 256x1x32x32 Mixup). */
+static void batch_pieces(mix_ctx_t *m, int md, double lam, mix_box_t bx, float *x, int n)
 {
-    for (size_t j = 0; j < row; j++) xi[j] = fa * xi[j] + fb * xp[j];
-}
-
-/* xi <- xp where the mask (one plane, repeated over the C channels) is 0; xi != xp */
-static void fmix_row(float *restrict xi, const float *restrict xp, const float *restrict mk,
-                     size_t plane, int C)
-{
-    for (int c = 0; c < C; c++, xi += plane, xp += plane)
-        for (size_t j = 0; j < plane; j++) xi[j] = mk[j] != 0.0f ? xi[j] : xp[j];
-}
-
-/* Mixup or FMix, batch mode, on threads, whole rows at a time. The rows in cycle order
- * (order[]) are cut into np pieces; within a piece rows go along their cycle, so a row's
- * partner (the next row of the cycle) is still unwritten when it is read, except for two
- * kinds of partners, which are copied to saved[] before any row is written: the first row
- * of every cycle (read by the cycle's last row) and the first row of every piece that
- * starts inside a cycle (read from the piece before). Whole rows per thread stream better
- * than every thread taking a slice of every row (measured 1.4x on 256x1x32x32). */
-static void batch_elementwise(mix_ctx_t *m, int md, double lam, float *x, int n)
-{
-    size_t row = m->row;
+    size_t row = m->row, plane = m->plane;
+    int C = m->C, W = m->W;
     float fa = (float)lam, fb = (float)(1.0 - lam); /* as PyTorch's lam*x + (1-lam)*x[perm] */
     int ncyc = list_cycles(m, n);
-    int np = threads_for((size_t)n * row);
+    int np = threads_for(md == MIX_CUTMIX ? (size_t)n * C * bx.h * bx.w : (size_t)n * row);
     if (np > MIX_MAX_PIECES) np = MIX_MAX_PIECES;
     int nsave = 0;
     for (int i = 0; i < n; i++) m->slot[i] = -1;
@@ -316,8 +318,12 @@ static void batch_elementwise(mix_ctx_t *m, int md, double lam, float *x, int n)
 #pragma omp parallel num_threads(np)
     {
 #pragma omp for schedule(static)
-        for (int j = 0; j < nsave; j++)
-            memcpy(m->saved + j * row, x + m->saved_row[j] * row, row * sizeof *x);
+        for (int j = 0; j < nsave; j++) {
+            if (md == MIX_CUTMIX)
+                copy_box(m->saved + j * row, x + m->saved_row[j] * row, bx, C, W, plane);
+            else
+                memcpy(m->saved + j * row, x + m->saved_row[j] * row, row * sizeof *x);
+        }
 #pragma omp for schedule(static)
         for (int t = 0; t < np; t++)
             for (int k = (int)((long)n * t / np); k < (int)((long)n * (t + 1) / np); k++) {
@@ -325,38 +331,13 @@ static void batch_elementwise(mix_ctx_t *m, int md, double lam, float *x, int n)
                 const float *xp = m->slot[p] >= 0 ? m->saved + m->slot[p] * row : x + p * row;
                 if (md == MIX_MIXUP)
                     mixup_row(x + i * row, xp, fa, fb, row); /* p == i still rounds */
-                else if (p != i)
-                    fmix_row(x + i * row, xp, m->mask, m->plane, m->C);
+                else if (p == i)
+                    continue;
+                else if (md == MIX_CUTMIX)
+                    copy_box(x + i * row, xp, bx, C, W, plane);
+                else
+                    fmix_row(x + i * row, xp, m->mask, plane, C);
             }
-    }
-}
-
-/* CutMix on the box lines of image rows y = t, t + T, t + 2T, ... (every channel) of every
- * row, along the cycles of perm. A thread owns the same image rows whatever the box, so
- * calls in a row keep most lines on one core (moving dirty lines between cores costs more
- * than copying them). */
-static void walk_cutmix(mix_ctx_t *m, mix_box_t bx, float *x, int ncyc, int t, int T)
-{
-    size_t row = m->row, plane = m->plane;
-    int W = m->W, C = m->C;
-    int y0 = bx.y0 + ((t - bx.y0) % T + T) % T; /* first box row owned by t */
-    for (int q = 0; q < ncyc; q++) {
-        if (m->cyc[q + 1] - m->cyc[q] < 2) continue; /* perm[s] == s: nothing to copy */
-        int s = m->order[m->cyc[q]];
-        for (int c = 0; c < C; c++)
-            for (int y = y0; y < bx.y0 + bx.h; y += T) {
-                size_t o = c * plane + (size_t)y * W + bx.x0;
-                mix_copy_run(m->save_x + o, x + s * row + o, (size_t)bx.w);
-            }
-        for (int k = m->cyc[q]; k < m->cyc[q + 1]; k++) {
-            int i = m->order[k], p = m->perm[i];
-            const float *xp = p == s ? m->save_x : x + p * row;
-            for (int c = 0; c < C; c++)
-                for (int y = y0; y < bx.y0 + bx.h; y += T) {
-                    size_t o = c * plane + (size_t)y * W + bx.x0;
-                    mix_copy_run(x + i * row + o, xp + o, (size_t)bx.w);
-                }
-        }
     }
 }
 
@@ -366,11 +347,7 @@ static void batch_resizemix(mix_ctx_t *m, mix_box_t b, float *x, int n)
 {
     int C = m->C, H = m->H, W = m->W;
     size_t row = m->row, plane = m->plane, ps = (size_t)C * b.h * b.w;
-    if (b.h != m->rs_h || b.w != m->rs_w) {
-        mix_resize_tables(b.h, b.w, H, W, m->rs_ix, m->rs_wx, m->rs_iy, m->rs_wy);
-        m->rs_h = b.h;
-        m->rs_w = b.w;
-    }
+    resize_tables_for(m, b);
     int nt = threads_for((size_t)n * row);
     (void)nt;
 #pragma omp parallel num_threads(nt)
@@ -393,27 +370,11 @@ static void batch_resizemix(mix_ctx_t *m, mix_box_t b, float *x, int n)
 /* x (n rows) mixed in mode md with one lam / box / mask (m->mask) for the whole batch */
 static void batch_mix(mix_ctx_t *m, int md, double lam, mix_box_t bx, float *x, int n)
 {
-    if (md == MIX_RESIZEMIX) {
-        if (bx.h > 0) batch_resizemix(m, bx, x, n);
-        return;
-    }
-    if (md != MIX_CUTMIX) {
-        batch_elementwise(m, md, lam, x, n);
-        return;
-    }
-    if (bx.h == 0) return;
-    int ncyc = list_cycles(m, n);
-    int nt = threads_for((size_t)n * m->C * bx.h * bx.w);
-    (void)nt;
-#pragma omp parallel num_threads(nt)
-    {
-        int t = 0, T = 1;
-#ifdef _OPENMP
-        t = omp_get_thread_num();
-        T = omp_get_num_threads();
-#endif
-        walk_cutmix(m, bx, x, ncyc, t, T);
-    }
+    if ((md == MIX_CUTMIX || md == MIX_RESIZEMIX) && bx.h == 0) return;
+    if (md == MIX_RESIZEMIX)
+        batch_resizemix(m, bx, x, n);
+    else
+        batch_pieces(m, md, lam, bx, x, n);
 }
 
 static inline void mix_label(int K, double lam, float *yi, const float *yp)

@@ -3,8 +3,21 @@
  * become the mask. The reference variant reproduces what the FMix repository's fmix.py
  * computes: it indexes the (ch, H, Wr, 2) spectrum along H instead of the re/im axis,
  * so its complex spectrum is Z[j, t] = S[0, j, t] + i*S[1, j, t] (j < Wr along H, t in
- * {0, 1} along W): only the two lowest frequencies along the last axis survive. */
+ * {0, 1} along W): only the two lowest frequencies along the last axis survive.
+ *
+ * The inverse transform is numpy's irfft2 in two passes of real inverse DFTs (c2r), so
+ * both passes run on KissFFT's real transform, the cheaper one:
+ *  - along H, a spectrum column Z (one kx) splits into its Hermitian part herm(Z)[ky] =
+ *    (Z[ky] + conj Z[-ky]) / 2 and the rest: IFFT(Z) = c2r(herm Z) + i*c2r(-i*(Z - herm Z)),
+ *    two real columns. irfft2 only keeps the real part of the DC column (kx = 0) and, for
+ *    even W, the Nyquist column (kx = W/2): one real column each. W real columns in all.
+ *  - along W, every row is one c2r of the W/2 + 1 column results.
+ * For the isotropic spectrum (amplitudes symmetric in ky) the two halves are independent
+ * Gaussian Hermitian spectra with known deviations, so they are drawn directly: H normals
+ * per real column, H*W per mask, the same distribution as the complex spectrum. */
+#include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,52 +27,107 @@
 #include "mix/gauss.h"
 #include "mix/mix.h"
 
+/* Unnormalised real inverse DFTs of length n from bins 0..n/2 of Hermitian spectra (numpy's
+ * c2r: the imaginary parts of bin 0 and, for even n, bin n/2 are ignored), two at a time:
+ * kiss_fftri for even n; for odd n (kiss_fftr needs even lengths) one complex FFT of
+ * A + i*B, A and B the completed spectra, whose real and imaginary parts are the two. */
+typedef struct {
+    int n;
+    kiss_fftr_cfg r;   /* even n */
+    kiss_fft_cfg c;    /* odd n */
+    kiss_fft_cpx *buf; /* (2n) odd n: A + i*B, then its inverse FFT */
+} c2r_t;
+
+static int c2r_init(c2r_t *p, int n)
+{
+    p->n = n;
+    if (n % 2 == 0) {
+        p->r = kiss_fftr_alloc(n, 1, NULL, NULL);
+        return p->r ? 0 : -1;
+    }
+    p->c = kiss_fft_alloc(n, 1, NULL, NULL);
+    p->buf = malloc(2 * (size_t)n * sizeof *p->buf);
+    return p->c && p->buf ? 0 : -1;
+}
+
+static void c2r_free(c2r_t *p)
+{
+    kiss_fft_free(p->r);
+    kiss_fft_free(p->c);
+    free(p->buf);
+}
+
+/* oa <- c2r(a), ob <- c2r(b); b and ob may be NULL */
+static void c2r_run(const c2r_t *p, const kiss_fft_cpx *a, const kiss_fft_cpx *b, float *oa, float *ob)
+{
+    if (p->r) {
+        kiss_fftri(p->r, a, oa);
+        if (b) kiss_fftri(p->r, b, ob);
+        return;
+    }
+    int n = p->n;
+    kiss_fft_cpx *s = p->buf, *res = p->buf + n;
+    s[0].r = a[0].r;
+    s[0].i = b ? b[0].r : 0.0f;
+    for (int k = 1; k <= n / 2; k++) {
+        kiss_fft_cpx u = b ? b[k] : (kiss_fft_cpx){0.0f, 0.0f};
+        /* s[k] = a[k] + i b[k], s[n - k] = conj a[k] + i conj b[k] */
+        s[k].r = a[k].r - u.i;
+        s[k].i = a[k].i + u.r;
+        s[n - k].r = a[k].r + u.i;
+        s[n - k].i = u.r - a[k].i;
+    }
+    kiss_fft(p->c, s, res);
+    for (int x = 0; x < n; x++) oa[x] = res[x].r;
+    if (ob)
+        for (int x = 0; x < n; x++) ob[x] = res[x].i;
+}
+
 struct mix_fmix {
-    int H, W, Wf;        /* Wf = W/2 + 1 rfft columns */
+    int H, W, Hf, Wf;    /* Hf = H/2 + 1, Wf = W/2 + 1: half-spectrum lengths */
     int reference;
     int rows_ref;        /* reference variant: nonzero spectrum rows min(Wr, H) */
-    float *scale;        /* isotropic: (Wf, H) amplitude per bin; reference: (2, rows_ref)
-                          * for the real and imaginary parts */
-    kiss_fft_cpx *spec;  /* (Wf, H) column-major spectrum */
-    kiss_fft_cpx *tmp;   /* (H, Wf) after the inverse FFT along H */
-    kiss_fft_cpx *col;   /* (H) */
-    kiss_fft_cpx *row;   /* (W) odd-W path */
-    kiss_fft_cpx *rowo;  /* (W) odd-W path */
-    float *sel;          /* (H*W) selection scratch */
-    float *noise;        /* (2*Wf*H) normal draws */
-    int *hist;           /* (H*W) selection histogram */
+    float *sd;           /* isotropic: (Wf, Hf) deviation of each real and imaginary part
+                          * of the real columns' half spectra, by kx and ky */
+    float *scale;        /* reference: (2, rows_ref) for the real and imaginary parts */
+    kiss_fft_cpx *zref;  /* reference: (2, H) its complex spectrum columns t = 0, 1 */
+    kiss_fft_cpx *half;  /* (W, Hf) half spectrum of each real column */
+    float *cols;         /* (W, H) the real columns after the pass along H */
+    kiss_fft_cpx *rows;  /* (H, Wf) half spectrum of each row */
+    c2r_t colp, rowp;    /* c2r along H and along W */
+    float *noise;        /* (2*H*Wf) normal draws: H*W isotropic, 2 per reference bin */
     float *grey;         /* (H*W) */
-    kiss_fft_cfg colcfg; /* inverse, length H */
-    kiss_fftr_cfg rowr;  /* inverse real, length W (W even) */
-    kiss_fft_cfg rowc;   /* inverse complex, length W (W odd: kiss_fftr needs even) */
+    float *sel;          /* (H*W) threshold: values of the candidate pixels */
+    uint16_t *bin;       /* (H*W) threshold: bin of each pixel */
+    int *cand;           /* (H*W) threshold: candidate pixels, in index order */
     mix_gauss_t g;
 };
 
 /* numpy.fft.fftfreq(n)[k] */
 static double fftfreq(int k, int n) { return (double)(k <= (n - 1) / 2 ? k : k - n) / n; }
 
-static float amp(double fy, double fx, double fmin, double decay)
+static double amp(double fy, double fx, double fmin, double decay)
 {
     double f = sqrt(fy * fy + fx * fx);
-    return (float)(1.0 / pow(f > fmin ? f : fmin, decay));
+    return 1.0 / pow(f > fmin ? f : fmin, decay);
 }
 
 void mix_fmix_free(mix_fmix_t *f)
 {
     if (!f) return;
+    free(f->sd);
     free(f->scale);
-    free(f->spec);
-    free(f->tmp);
-    free(f->col);
-    free(f->row);
-    free(f->rowo);
-    free(f->sel);
+    free(f->zref);
+    free(f->half);
+    free(f->cols);
+    free(f->rows);
+    c2r_free(&f->colp);
+    c2r_free(&f->rowp);
     free(f->noise);
-    free(f->hist);
     free(f->grey);
-    kiss_fft_free(f->colcfg);
-    kiss_fft_free(f->rowr);
-    kiss_fft_free(f->rowc);
+    free(f->sel);
+    free(f->bin);
+    free(f->cand);
     free(f);
 }
 
@@ -81,42 +149,49 @@ mix_fmix_t *mix_fmix_init(int H, int W, double decay, int reference, char *err)
     if (!f) goto oom;
     f->H = H;
     f->W = W;
+    f->Hf = H / 2 + 1;
     f->Wf = W / 2 + 1;
     f->reference = reference != 0;
-    size_t nbin = (size_t)f->Wf * H, npix = (size_t)H * W;
-    f->spec = calloc(nbin, sizeof *f->spec);
-    f->tmp = calloc(nbin, sizeof *f->tmp);
-    f->col = calloc((size_t)H, sizeof *f->col);
-    f->row = calloc((size_t)W, sizeof *f->row);
-    f->rowo = calloc((size_t)W, sizeof *f->rowo);
-    f->sel = malloc(npix * sizeof *f->sel);
-    f->noise = malloc(2 * nbin * sizeof *f->noise);
-    f->hist = malloc(npix * sizeof *f->hist);
+    size_t npix = (size_t)H * W;
+    /* calloc: columns the reference spectrum never fills stay 0 */
+    f->half = calloc((size_t)W * f->Hf, sizeof *f->half);
+    f->cols = calloc(npix, sizeof *f->cols);
+    f->rows = calloc((size_t)H * f->Wf, sizeof *f->rows);
+    f->noise = malloc(2 * (size_t)H * f->Wf * sizeof *f->noise); /* >= either variant's draws */
     f->grey = malloc(npix * sizeof *f->grey);
-    f->colcfg = kiss_fft_alloc(H, 1, NULL, NULL);
-    if (W % 2 == 0)
-        f->rowr = kiss_fftr_alloc(W, 1, NULL, NULL);
-    else
-        f->rowc = kiss_fft_alloc(W, 1, NULL, NULL);
-    if (!f->spec || !f->tmp || !f->col || !f->row || !f->rowo || !f->sel || !f->grey || !f->noise || !f->hist ||
-        !f->colcfg || (!f->rowr && !f->rowc))
+    f->sel = malloc(npix * sizeof *f->sel);
+    f->bin = malloc(npix * sizeof *f->bin);
+    f->cand = malloc(npix * sizeof *f->cand);
+    if (!f->half || !f->cols || !f->rows || !f->noise || !f->grey || !f->sel || !f->bin ||
+        !f->cand || c2r_init(&f->colp, H) || c2r_init(&f->rowp, W))
         goto oom;
     double fmin = 1.0 / (H > W ? H : W);
     if (!f->reference) {
-        f->scale = malloc(nbin * sizeof *f->scale);
-        if (!f->scale) goto oom;
+        f->sd = malloc((size_t)f->Wf * f->Hf * sizeof *f->sd);
+        if (!f->sd) goto oom;
+        /* Z[ky] = s[ky] * (a + ib): herm(Z)[ky] and -i*(Z - herm Z)[ky] have real and
+         * imaginary parts of variance (s[ky]^2 + s[-ky]^2) / 4 each, where ky = -ky a real
+         * part of deviation s[ky] alone */
         for (int kx = 0; kx < f->Wf; kx++)
-            for (int ky = 0; ky < H; ky++)
-                f->scale[(size_t)kx * H + ky] = amp(fftfreq(ky, H), (double)kx / W, fmin, decay);
+            for (int ky = 0; ky < f->Hf; ky++) {
+                int my = (H - ky) % H;
+                double s = amp(fftfreq(ky, H), (double)kx / W, fmin, decay);
+                if (my != ky) {
+                    double m = amp(fftfreq(my, H), (double)kx / W, fmin, decay);
+                    s = sqrt((s * s + m * m) / 4);
+                }
+                f->sd[(size_t)kx * f->Hf + ky] = (float)s;
+            }
     } else {
         /* fmix.py's fftfreqnd keeps W//2+2 entries of fftfreq(W) for odd W */
         int wr = W % 2 ? W / 2 + 2 : W / 2 + 1;
         f->rows_ref = wr < H ? wr : H;
         f->scale = malloc(2 * (size_t)f->rows_ref * sizeof *f->scale);
-        if (!f->scale) goto oom;
+        f->zref = calloc(2 * (size_t)H, sizeof *f->zref);
+        if (!f->scale || !f->zref) goto oom;
         for (int j = 0; j < f->rows_ref; j++) {
-            f->scale[j] = amp(0.0, fftfreq(j, W), fmin, decay);                   /* S[0, j] */
-            f->scale[f->rows_ref + j] = amp(fftfreq(1, H), fftfreq(j, W), fmin, decay); /* S[1, j] */
+            f->scale[j] = (float)amp(0.0, fftfreq(j, W), fmin, decay);                   /* S[0, j] */
+            f->scale[f->rows_ref + j] = (float)amp(fftfreq(1, H), fftfreq(j, W), fmin, decay); /* S[1, j] */
         }
     }
     mix_gauss_init(&f->g);
@@ -127,57 +202,85 @@ oom:
     return NULL;
 }
 
-/* spec <- a fresh random spectrum */
+/* Real column q holds: q = 0 the DC column, q = 2kx - 1 and 2kx the real and imaginary
+ * part of interior column kx, q = W - 1 (even W) the Nyquist column. */
+static int col_kx(int q) { return (q + 1) / 2; }
+
+/* he[0..H/2] <- herm(z), ah (if not NULL) <- -i*(z - herm z): half spectra of the real
+ * and imaginary part of IFFT(z), z of length H. */
+static void split_column(const kiss_fft_cpx *z, int H, kiss_fft_cpx *he, kiss_fft_cpx *ah)
+{
+    for (int ky = 0; ky <= H / 2; ky++) {
+        kiss_fft_cpx a = z[ky], b = z[(H - ky) % H];
+        he[ky].r = 0.5f * (a.r + b.r);
+        he[ky].i = 0.5f * (a.i - b.i);
+        if (ah) {
+            ah[ky].r = 0.5f * (a.i + b.i);
+            ah[ky].i = 0.5f * (b.r - a.r);
+        }
+    }
+}
+
+/* half <- the half spectra of a fresh random spectrum's real columns */
 static void draw_spectrum(mix_fmix_t *f, rng_t *rng)
 {
-    int H = f->H;
+    int H = f->H, Hf = f->Hf;
     if (!f->reference) {
-        size_t nbin = (size_t)f->Wf * H;
-        mix_gauss_fill(&f->g, rng, f->noise, (int)(2 * nbin));
-        for (size_t b = 0; b < nbin; b++) {
-            float s = f->scale[b];
-            f->spec[b].r = s * f->noise[2 * b];
-            f->spec[b].i = s * f->noise[2 * b + 1];
+        mix_gauss_fill(&f->g, rng, f->noise, H * f->W);
+        const float *z = f->noise;
+        for (int q = 0; q < f->W; q++, z += H) {
+            const float *sd = f->sd + (size_t)col_kx(q) * Hf;
+            kiss_fft_cpx *h = f->half + (size_t)q * Hf;
+            /* bin 0 and, for even H, bin H/2 are real: H normals per column */
+            h[0].r = sd[0] * z[0];
+            for (int ky = 1; ky <= (H - 1) / 2; ky++) {
+                h[ky].r = sd[ky] * z[2 * ky - 1];
+                h[ky].i = sd[ky] * z[2 * ky];
+            }
+            if (H % 2 == 0) h[H / 2].r = sd[H / 2] * z[H - 1];
         }
         return;
     }
-    /* columns t = 0, 1 (W = 1 has only t = 0), rows j < rows_ref */
+    /* columns t = 0, 1 (W = 1 has only t = 0), rows j < rows_ref, zero below */
     int nr = f->rows_ref, nt = f->Wf < 2 ? 1 : 2;
     mix_gauss_fill(&f->g, rng, f->noise, 2 * nt * nr);
     const float *z = f->noise;
     for (int t = 0; t < nt; t++)
         for (int j = 0; j < nr; j++, z += 2) {
-            f->spec[(size_t)t * H + j].r = f->scale[j] * z[0];
-            f->spec[(size_t)t * H + j].i = f->scale[nr + j] * z[1];
+            f->zref[(size_t)t * H + j].r = f->scale[j] * z[0];
+            f->zref[(size_t)t * H + j].i = f->scale[nr + j] * z[1];
         }
+    split_column(f->zref, H, f->half, NULL);
+    if (nt == 2) /* t = 1: the Nyquist column for W = 2, else interior column 1 */
+        split_column(f->zref + H, H, f->half + Hf, f->W > 2 ? f->half + 2 * Hf : NULL);
 }
 
-/* grey (H, W) <- irfft2(spec), unnormalised, numpy's c2r conventions (imaginary parts of
- * the DC and Nyquist columns ignored) */
+/* grey (H, W) <- irfft2 of the drawn spectrum, unnormalised */
 static void inverse(mix_fmix_t *f)
 {
     int H = f->H, W = f->W, Wf = f->Wf;
-    int ncol = f->reference ? (Wf < 2 ? 1 : 2) : Wf; /* the reference spectrum is 0 beyond */
-    for (int kx = 0; kx < ncol; kx++) {
-        kiss_fft(f->colcfg, f->spec + (size_t)kx * H, f->col);
-        for (int y = 0; y < H; y++) f->tmp[(size_t)y * Wf + kx] = f->col[y];
+    /* the reference spectrum is 0 beyond kx = 1: those columns and rows entries stay 0 */
+    int nq = f->reference ? (W < 3 ? W : 3) : W;
+    for (int q = 0; q < nq; q += 2) {
+        int two = q + 1 < nq;
+        c2r_run(&f->colp, f->half + (size_t)q * f->Hf, two ? f->half + (size_t)(q + 1) * f->Hf : NULL,
+                f->cols + (size_t)q * H, two ? f->cols + (size_t)(q + 1) * H : NULL);
     }
-    for (int y = 0; y < H; y++) {
-        kiss_fft_cpx *t = f->tmp + (size_t)y * Wf;
-        float *out = f->grey + (size_t)y * W;
-        if (f->rowr) {
-            kiss_fftri(f->rowr, t, out);
+    for (int kx = 0; kx <= col_kx(nq - 1); kx++) {
+        int q = kx ? 2 * kx - 1 : 0;
+        const float *re = f->cols + (size_t)q * H;
+        kiss_fft_cpx *r = f->rows + kx;
+        if (q + 1 < W && kx) { /* an interior column: real and imaginary part */
+            const float *im = re + H;
+            for (int y = 0; y < H; y++) r[(size_t)y * Wf] = (kiss_fft_cpx){re[y], im[y]};
         } else {
-            f->row[0].r = t[0].r;
-            f->row[0].i = 0.0f;
-            for (int k = 1; k < Wf; k++) {
-                f->row[k] = t[k];
-                f->row[W - k].r = t[k].r;
-                f->row[W - k].i = -t[k].i;
-            }
-            kiss_fft(f->rowc, f->row, f->rowo);
-            for (int x = 0; x < W; x++) out[x] = f->rowo[x].r;
+            for (int y = 0; y < H; y++) r[(size_t)y * Wf].r = re[y];
         }
+    }
+    for (int y = 0; y < H; y += 2) {
+        int two = y + 1 < H;
+        c2r_run(&f->rowp, f->rows + (size_t)y * Wf, two ? f->rows + (size_t)(y + 1) * Wf : NULL,
+                f->grey + (size_t)y * W, two ? f->grey + (size_t)(y + 1) * W : NULL);
     }
 }
 
@@ -216,33 +319,124 @@ static float kth_largest(float *a, int n, int k)
     return a[want];
 }
 
-/* The k-th largest grey value (1 <= k < n): a histogram of n bins over [min, max] finds
- * the bin that holds it (the bin index is monotone in the value), then a quickselect among
- * that bin's few values. Two passes over the image instead of a full sort. */
-static float threshold(mix_fmix_t *f, int n, int k)
+/* Blocks of 32 pixels or bins: inner loops over a block are vectorised by gcc (a block of
+ * 16 gets unrolled instead and stays scalar). */
+enum { BLK = 32 };
+
+/* *lo, *hi <- min and max of g[0..n) */
+static void min_max(const float *g, int n, float *lo, float *hi)
+{
+    float l[BLK], h[BLK];
+    for (int j = 0; j < BLK; j++) l[j] = h[j] = g[0];
+    int p = 0;
+    for (; p + BLK <= n; p += BLK)
+        for (int j = 0; j < BLK; j++) {
+            l[j] = g[p + j] < l[j] ? g[p + j] : l[j];
+            h[j] = g[p + j] > h[j] ? g[p + j] : h[j];
+        }
+    for (; p < n; p++) {
+        l[0] = g[p] < l[0] ? g[p] : l[0];
+        h[0] = g[p] > h[0] ? g[p] : h[0];
+    }
+    for (int j = 1; j < BLK; j++) {
+        l[0] = l[j] < l[0] ? l[j] : l[0];
+        h[0] = h[j] > h[0] ? h[j] : h[0];
+    }
+    *lo = l[0];
+    *hi = h[0];
+}
+
+/* #{p : bin[p] >= m}: one vectorised pass, counting in 16-bit lanes (32 to a vector) over
+ * stretches too short to overflow them */
+static int count_ge(const uint16_t *bin, int n, uint16_t m)
+{
+    int c = 0;
+    for (int p0 = 0; p0 < n; p0 += UINT16_MAX) {
+        int e = n - p0 < UINT16_MAX ? n - p0 : UINT16_MAX;
+        uint16_t s = 0;
+        for (int p = 0; p < e; p++) s += bin[p0 + p] >= m;
+        c += s;
+    }
+    return c;
+}
+
+/* mask <- 1 on the k largest grey values (1 <= k < n), ties in index order. The values go
+ * into up to 65536 bins over [min, max] (the bin is monotone in the value, so every pixel
+ * of a higher bin is larger); counting passes find the bin that holds the k-th largest
+ * value, and a quickselect among that bin's few pixels gives the threshold t. Pixels above
+ * t are ones, then the bin's pixels equal to t in index order until there are k. */
+static void top_k(mix_fmix_t *f, int n, int k, float *mask)
 {
     const float *g = f->grey;
-    float lo = g[0], hi = g[0];
-    for (int p = 1; p < n; p++) {
-        lo = g[p] < lo ? g[p] : lo;
-        hi = g[p] > hi ? g[p] : hi;
-    }
-    if (!(hi > lo)) return lo; /* all equal: ties decide */
-    int nb = n;
-    float sc = (float)nb / (hi - lo);
-    memset(f->hist, 0, (size_t)nb * sizeof *f->hist);
+    uint16_t *bin = f->bin;
+    float lo, hi;
+    min_max(g, n, &lo, &hi);
+    int nb = n < 65536 ? n : 65536;
+    /* FLT_MAX bound: a range too small for nb / range stays finite, so 0 * sc is never NaN
+     * (inf products land in the top bin, which keeps the bin monotone) */
+    float sc = hi > lo ? (float)nb / (hi - lo) : 0.0f;
+    if (!(sc <= FLT_MAX)) sc = FLT_MAX;
     for (int p = 0; p < n; p++) {
-        int b = (int)((g[p] - lo) * sc);
-        f->hist[b < nb ? b : nb - 1]++;
+        float x = (g[p] - lo) * sc;
+        bin[p] = (uint16_t)(x < (float)(nb - 1) ? (int)x : nb - 1);
     }
-    int acc = 0, bin = nb - 1;
-    while (acc + f->hist[bin] < k) acc += f->hist[bin--];
-    int cnt = 0;
-    for (int p = 0; p < n; p++) {
-        int b = (int)((g[p] - lo) * sc);
-        if ((b < nb ? b : nb - 1) == bin) f->sel[cnt++] = g[p];
+    /* The bin b: the largest with at least k pixels in bins >= b. Search [bl, bh) with
+     * count_ge(bl) >= k > count_ge(bh) by the Illinois method (regula falsi on fl, fh =
+     * count - k, halving the end kept twice in a row, so neither end crawls): about 6 passes
+     * on these smooth images. A bisection whenever the range did not halve in 3 passes
+     * bounds it at 4 log2(nb). */
+    int bl = 0, bh = nb, ch = 0, kept = 0, tries = 0, wref = nb;
+    double fl = n - k, fh = -k;
+    while (bh - bl > 1) {
+        int w = bh - bl, m;
+        if (tries == 3) {
+            m = bl + w / 2;
+        } else {
+            m = bl + (int)(w * fl / (fl - fh) + 0.5);
+            m = m < bl + 1 ? bl + 1 : m > bh - 1 ? bh - 1 : m;
+        }
+        int c = count_ge(bin, n, (uint16_t)m);
+        tries++;
+        if (c >= k) {
+            if (kept > 0) fh /= 2;
+            bl = m;
+            fl = c - k;
+            kept = 1;
+        } else {
+            if (kept < 0) fl /= 2;
+            bh = m;
+            ch = c;
+            fh = c - k;
+            kept = -1;
+        }
+        if (2 * (bh - bl) <= wref || tries > 3) {
+            wref = bh - bl;
+            tries = 0;
+        }
     }
-    return kth_largest(f->sel, cnt, k - acc);
+    int b = bl, acc = ch; /* acc: pixels in higher bins */
+    /* the bin's pixels in index order; blocks without one are skipped after a vector test */
+    int cnt = 0, p = 0;
+    for (; p + BLK <= n; p += BLK) {
+        int any = 0;
+        for (int j = 0; j < BLK; j++) any |= bin[p + j] == b;
+        if (any)
+            for (int j = 0; j < BLK; j++)
+                if (bin[p + j] == b) f->cand[cnt++] = p + j;
+    }
+    for (; p < n; p++)
+        if (bin[p] == b) f->cand[cnt++] = p;
+    for (int c = 0; c < cnt; c++) f->sel[c] = g[f->cand[c]];
+    float t = kth_largest(f->sel, cnt, k - acc);
+    for (int q = 0; q < n; q++) mask[q] = g[q] > t ? 1.0f : 0.0f;
+    /* ones so far: the acc pixels of higher bins and the bin's pixels above t */
+    int ones = acc;
+    for (int c = 0; c < cnt; c++) ones += g[f->cand[c]] > t;
+    for (int c = 0; c < cnt && ones < k; c++)
+        if (g[f->cand[c]] == t) {
+            mask[f->cand[c]] = 1.0f;
+            ones++;
+        }
 }
 
 int mix_fmix_mask(mix_fmix_t *f, rng_t *rng, double lam, float *mask, float *grey)
@@ -262,18 +456,6 @@ int mix_fmix_mask(mix_fmix_t *f, rng_t *rng, double lam, float *mask, float *gre
         for (int p = 0; p < n; p++) mask[p] = v;
         return k;
     }
-    float t = threshold(f, n, k);
-    /* strictly above the threshold first, then ties in index order, so exactly k ones */
-    int ones = 0;
-    for (int p = 0; p < n; p++) {
-        int on = f->grey[p] > t;
-        mask[p] = on ? 1.0f : 0.0f;
-        ones += on;
-    }
-    for (int p = 0; p < n && ones < k; p++)
-        if (f->grey[p] == t) {
-            mask[p] = 1.0f;
-            ones++;
-        }
+    top_k(f, n, k, mask);
     return k;
 }

@@ -2,11 +2,12 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
-/* Marsaglia & Tsang's constants for 128 layers: r is the start of the tail, v the area of
+/* Marsaglia & Tsang's constants for 256 layers: r is the start of the tail, v the area of
  * each layer (base strip plus tail included). */
-#define ZIG_R 3.442619855899
-#define ZIG_V 9.91256303526217e-3
+#define ZIG_R 3.6541528853610088
+#define ZIG_V 4.92867323399e-3
 
 void mix_gauss_init(mix_gauss_t *g)
 {
@@ -17,6 +18,10 @@ void mix_gauss_init(mix_gauss_t *g)
         g->x[i + 1] = sqrt(-2.0 * log(ZIG_V / g->x[i] + exp(-0.5 * g->x[i] * g->x[i])));
     g->x[MIX_ZIG_N] = 0.0; /* the top layer ends at the peak; the recurrence rounds near 0 */
     for (int i = 0; i <= MIX_ZIG_N; i++) g->f[i] = exp(-0.5 * g->x[i] * g->x[i]);
+    for (int i = 0; i < MIX_ZIG_N; i++) {
+        g->xs[i] = (float)(g->x[i] * 0x1.0p-31);
+        g->xn[i] = (float)g->x[i + 1];
+    }
 }
 
 static double open_uniform(rng_t *r)
@@ -25,77 +30,25 @@ static double open_uniform(rng_t *r)
     return ((double)(rng_u64(r) >> 11) + 1.0) * 0x1.0p-53;
 }
 
-/* The words of one mix_gauss_fill block: drawn ahead from r, then handed out in order;
- * past the block, straight from r. Every word drawn ahead is handed out before the block
- * ends (a block holds no more words than the normals still wanted need), so the stream is
- * word for word the one a draw-as-you-go loop would use. */
-typedef struct {
-    const uint64_t *w;
-    int pos, len;
-    rng_t *r;
-} stream_t;
-
-static inline uint64_t stream_u64(stream_t *st)
+/* The rest of one ziggurat attempt whose point u * x[i] (u in [-1, 1)) failed the fast
+ * test: a tail draw for the base layer, else the wedge test between the layer's rectangle
+ * and the curve. Returns 1 and sets *out on acceptance, 0 when the attempt is rejected. */
+static int slow_path(const mix_gauss_t *g, rng_t *r, int i, double u, double *out)
 {
-    return st->pos < st->len ? st->w[st->pos++] : rng_u64(st->r);
-}
-
-/* The slow path for layer i and uniform u in [-1, 1) (the tail or a wedge), drawing from
- * the stream as rng_uniform / open_uniform would. Returns 1 and sets *out on acceptance. */
-static int slow_stream(const mix_gauss_t *g, stream_t *st, int i, double u, double *out)
-{
-    double z = u * g->x[i];
     if (i == 0) {
+        /* tail beyond r: Marsaglia's exponential rejection */
         double a, e;
         do {
-            a = -log(((double)(stream_u64(st) >> 11) + 1.0) * 0x1.0p-53) / ZIG_R;
-            e = -log(((double)(stream_u64(st) >> 11) + 1.0) * 0x1.0p-53);
+            a = -log(open_uniform(r)) / ZIG_R;
+            e = -log(open_uniform(r));
         } while (e + e < a * a);
         *out = u < 0 ? -(ZIG_R + a) : ZIG_R + a;
         return 1;
     }
-    double y = g->f[i] + (double)(stream_u64(st) >> 11) * 0x1.0p-53 * (g->f[i + 1] - g->f[i]);
+    double z = u * g->x[i];
+    double y = g->f[i] + rng_uniform(r) * (g->f[i + 1] - g->f[i]);
     *out = z;
     return y < exp(-0.5 * z * z);
-}
-
-void mix_gauss_fill(const mix_gauss_t *g, rng_t *r, float *out, int n)
-{
-    /* Blocks: draw the words, run the fast path (one word half = layer in bits 0..6, a
-     * signed uniform in bits 7..31) for all of them in a branch-free loop, then walk them
-     * in order, sending the ~1% rejects through the slow path. Same draws, same values as
-     * testing each half as it comes. */
-    enum { B = 128 };
-    uint64_t w[B];
-    float z[2 * B];
-    unsigned char ok[2 * B];
-    int k = 0;
-    while (k < n) {
-        int m = (n - k + 1) / 2;
-        if (m > B) m = B;
-        for (int j = 0; j < m; j++) w[j] = rng_u64(r);
-        for (int j = 0; j < 2 * m; j++) {
-            uint32_t h = (uint32_t)(w[j >> 1] >> (32 * (j & 1)));
-            int i = (int)(h & (MIX_ZIG_N - 1));
-            double zz = (double)(int32_t)(h & 0xFFFFFF80u) * 0x1.0p-31 * g->x[i];
-            z[j] = (float)zz;
-            ok[j] = fabs(zz) < g->x[i + 1];
-        }
-        stream_t st = {w, 0, m, r};
-        while (st.pos < m && k < n) {
-            int wd = st.pos++;
-            for (int half = 0; half < 2 && k < n; half++) {
-                int j = 2 * wd + half;
-                if (ok[j]) {
-                    out[k++] = z[j];
-                    continue;
-                }
-                uint32_t h = (uint32_t)(w[wd] >> (32 * half));
-                double u = (double)(int32_t)(h & 0xFFFFFF80u) * 0x1.0p-31, v;
-                if (slow_stream(g, &st, (int)(h & (MIX_ZIG_N - 1)), u, &v)) out[k++] = (float)v;
-            }
-        }
-    }
 }
 
 double mix_gauss(const mix_gauss_t *g, rng_t *r)
@@ -103,21 +56,63 @@ double mix_gauss(const mix_gauss_t *g, rng_t *r)
     for (;;) {
         uint64_t b = rng_u64(r);
         int i = (int)(b & (MIX_ZIG_N - 1));
-        /* bits 11..63 give a uniform in [-1, 1), independent of the layer bits 0..6 */
+        /* bits 11..63 give a uniform in [-1, 1), independent of the layer bits 0..7 */
         double u = (double)(b >> 11) * 0x1.0p-52 - 1.0;
         double z = u * g->x[i];
-        if (fabs(z) < g->x[i + 1]) return z;
-        if (i == 0) {
-            /* tail beyond r: Marsaglia's exponential rejection */
-            double a, e;
-            do {
-                a = -log(open_uniform(r)) / ZIG_R;
-                e = -log(open_uniform(r));
-            } while (e + e < a * a);
-            return u < 0 ? -(ZIG_R + a) : ZIG_R + a;
+        if (fabs(z) < g->x[i + 1] || slow_path(g, r, i, u, &z)) return z;
+    }
+}
+
+/* z[2j + h] <- the fast-path value of half h (low, high) of word w[j], bad[2j + h] <- 1 where
+ * it needs the slow path. restrict: the table gathers need no alias check, so the loop
+ * vectorises (16 lanes). */
+static void fast_path(const float *restrict xs, const float *restrict xn, const uint64_t *restrict w,
+                      float *restrict z, unsigned char *restrict bad, int m)
+{
+    for (int j = 0; j < m; j++)
+        for (int half = 0; half < 2; half++) {
+            uint32_t h = (uint32_t)(w[j] >> (32 * half));
+            int i = (int)(h & (MIX_ZIG_N - 1));
+            /* bits 8..31 as a signed integer: exact in a float (23 bits and the sign) */
+            float v = (float)(int32_t)(h & 0xFFFFFF00u) * xs[i];
+            z[2 * j + half] = v;
+            bad[2 * j + half] = !(fabsf(v) < xn[i]);
         }
-        /* wedge between the layer's rectangle and the curve */
-        double y = g->f[i] + rng_uniform(r) * (g->f[i + 1] - g->f[i]);
-        if (y < exp(-0.5 * z * z)) return z;
+}
+
+void mix_gauss_fill(const mix_gauss_t *g, rng_t *r, float *out, int n)
+{
+    /* Blocks of words: the fast path for every half-word in one branch-free loop the
+     * compiler vectorises (float tables, so 16 lanes), then the ~1.5% whose point fell
+     * outside its layer's inner rectangle finish their attempt through the slow path; a
+     * rejected attempt is replaced by a whole new one (mix_gauss). Every slot thus holds
+     * the first accepted attempt of its own sequence of independent attempts: an exact
+     * ziggurat draw. Slow-path words come after the block's words in the stream. */
+    enum { B = 256 };
+    uint64_t w[B];
+    float z[2 * B];
+    unsigned char bad[2 * B];
+    for (int k = 0; k < n;) {
+        int m = (n - k + 1) / 2 < B ? (n - k + 1) / 2 : B; /* words */
+        int cnt = n - k < 2 * m ? n - k : 2 * m;            /* draws out of them */
+        for (int j = 0; j < m; j++) w[j] = rng_u64(r);
+        fast_path(g->xs, g->xn, w, z, bad, m);
+        /* the rejects, found 8 flags (bytes of 0 or 1) at a time; none past cnt */
+        for (int j = cnt; j % 8; j++) bad[j] = 0;
+        for (int j0 = 0; j0 < cnt; j0 += 8) {
+            uint64_t any;
+            memcpy(&any, bad + j0, sizeof any);
+            for (; any; any &= any - 1) {
+                int j = j0 + __builtin_ctzll(any) / 8;
+                uint32_t h = (uint32_t)(w[j / 2] >> (32 * (j % 2)));
+                double v;
+                if (!slow_path(g, r, (int)(h & (MIX_ZIG_N - 1)),
+                               (double)(int32_t)(h & 0xFFFFFF00u) * 0x1.0p-31, &v))
+                    v = mix_gauss(g, r);
+                z[j] = (float)v;
+            }
+        }
+        memcpy(out + k, z, (size_t)cnt * sizeof *z);
+        k += cnt;
     }
 }

@@ -1,8 +1,10 @@
 /* Statistical tests for src/mix: RandomMix mode frequencies (chi-square), lam ~
  * Beta(alpha, alpha) (Kolmogorov-Smirnov against the regularised incomplete beta, itself
- * checked against mpmath values), the ziggurat normals, the mix probability, and the
- * low-frequency energy of FMix masks against the numpy reference. All bounds are at
- * p ~ 0.001 for fixed seeds, so a wrong distribution fails and a right one passes. */
+ * checked against mpmath values), the ziggurat normals (KS, chi-square), the mix
+ * probability, the low-frequency energy of FMix masks against the numpy reference, and the
+ * FMix grey images' power per frequency bin against numpy's irfft2 of the spectrum. All
+ * bounds are at p ~ 0.001 for fixed seeds, so a wrong distribution fails and a right one
+ * passes. */
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
@@ -129,6 +131,71 @@ START_TEST(test_gauss_normal)
     sd = sqrt(m * p * (1 - p));
     ck_assert_double_lt(fabs(tail - m * p), 5 * sd);
     free(buf);
+}
+END_TEST
+
+/* Chi-square of the FMix path (mix_gauss_fill in masks' chunk sizes, odd ones too) against
+ * the exact normal CDF: 100 equiprobable bins plus tail bins around the ziggurat's tail
+ * start r = 3.654, 2^22 draws. KS above misses the slow path's rare events (a wedge
+ * rejection kept instead of redrawn, a wrong tail); this catches them. A 0.5% scale error
+ * must fail it too. */
+static int bin_of(const double *edge, int ne, double z)
+{
+    int lo = 0, hi = ne;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (z < edge[mid])
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+START_TEST(test_gauss_fill_chi2)
+{
+    enum { NQ = 100, NT = 5 };
+    static const double tails[NT] = {3.0, 3.3, 3.6541528853610088, 4.0, 4.4};
+    double edge[NQ - 1 + 2 * NT];
+    int ne = 0;
+    for (int j = 1; j < NQ; j++) { /* the j/NQ quantile, by bisection */
+        double lo = -10, hi = 10;
+        for (int it = 0; it < 100; it++) {
+            double m = 0.5 * (lo + hi);
+            *(normal_cdf(m, 0, 0) < (double)j / NQ ? &lo : &hi) = m;
+        }
+        edge[ne++] = 0.5 * (lo + hi);
+    }
+    for (int t = 0; t < NT; t++) {
+        edge[ne++] = tails[t];
+        edge[ne++] = -tails[t];
+    }
+    qsort(edge, (size_t)ne, sizeof *edge, cmp_double);
+    long cnt[NQ + 2 * NT] = {0}, scaled[NQ + 2 * NT] = {0}, total = 0;
+    mix_gauss_t g;
+    mix_gauss_init(&g);
+    rng_t r;
+    rng_init(&r, 2025);
+    float buf[1024];
+    for (int c = 0; c < 4096; c++) {
+        int m = c % 2 ? 1024 : 1023;
+        mix_gauss_fill(&g, &r, buf, m);
+        for (int i = 0; i < m; i++) {
+            cnt[bin_of(edge, ne, buf[i])]++;
+            scaled[bin_of(edge, ne, 1.005 * buf[i])]++;
+        }
+        total += m;
+    }
+    double chi = 0, chi_scaled = 0;
+    for (int b = 0; b <= ne; b++) {
+        double e = total * ((b < ne ? normal_cdf(edge[b], 0, 0) : 1.0) - (b ? normal_cdf(edge[b - 1], 0, 0) : 0.0));
+        chi += (cnt[b] - e) * (cnt[b] - e) / e;
+        chi_scaled += (scaled[b] - e) * (scaled[b] - e) / e;
+    }
+    /* p = 0.001 critical value (Wilson-Hilferty) for ne degrees of freedom */
+    double crit = ne * pow(1 - 2.0 / (9 * ne) + 3.09 * sqrt(2.0 / (9 * ne)), 3);
+    ck_assert_msg(chi < crit, "chi2 %.1f >= %.1f (%d dof)", chi, crit, ne);
+    ck_assert_msg(chi_scaled > crit, "scaled by 1.005: chi2 %.1f <= %.1f", chi_scaled, crit);
 }
 END_TEST
 
@@ -342,6 +409,100 @@ START_TEST(test_fmix_lowfreq)
 }
 END_TEST
 
+/* ---- FMix spectrum: per-bin power against numpy's irfft2 ---- */
+
+/* numpy.fft.fftfreq(n)[k] */
+static double np_fftfreq(int k, int n) { return (double)(k <= (n - 1) / 2 ? k : k - n) / n; }
+
+/* fmix.py's amplitude 1 / max(f, 1/max(H, W))^decay */
+static double fmix_amp(double fy, double fx, int H, int W, double decay)
+{
+    double f = sqrt(fy * fy + fx * fx), fmin = 1.0 / (H > W ? H : W);
+    return 1.0 / pow(f > fmin ? f : fmin, decay);
+}
+
+/* E|X[ky, kx]|^2 for the full spectrum X of numpy.fft.irfft2(Z, (H, W)), where Z (H, W/2+1)
+ * has independent real and imaginary parts of variances vr, vi: interior bins are Z and
+ * their conjugate mirrors; c2r keeps only the Hermitian part (Z[ky] + conj Z[-ky]) / 2 of
+ * the DC column and, for even W, the Nyquist column. */
+static double irfft2_power(const double *vr, const double *vi, int H, int W, int ky, int kx)
+{
+    int Wf = W / 2 + 1;
+    if (kx > W / 2) { /* the conjugate mirror */
+        kx = W - kx;
+        ky = (H - ky) % H;
+    }
+    int i = ky * Wf + kx, my = (H - ky) % H, m = my * Wf + kx;
+    if (!(kx == 0 || 2 * kx == W)) return vr[i] + vi[i];
+    if (my == ky) return vr[i];
+    return (vr[i] + vi[i] + vr[m] + vi[m]) / 4;
+}
+
+/* Mean |fft2(grey)|^2 over many masks against (H*W)^2 E|X|^2 (grey is H*W times numpy's
+ * irfft2), bin by bin, for the isotropic spectrum or fmix.py's (reference). Each power is
+ * a chi-square with 1 or 2 degrees of freedom: relative sd <= sqrt(2/draws); bound 5 sd. */
+static void check_fmix_spectrum(int H, int W, int ref, int draws)
+{
+    char err[ST_ERR_LEN];
+    int n = H * W, Wf = W / 2 + 1;
+    double *vr = calloc((size_t)H * Wf, sizeof *vr), *vi = calloc((size_t)H * Wf, sizeof *vi);
+    if (!ref) {
+        for (int ky = 0; ky < H; ky++)
+            for (int kx = 0; kx < Wf; kx++)
+                vr[ky * Wf + kx] = vi[ky * Wf + kx] =
+                    pow(fmix_amp(np_fftfreq(ky, H), (double)kx / W, H, W, 3.0), 2);
+    } else {
+        /* fmix.py: Z[j, t] = S[0, j, t] + i S[1, j, t], j < W//2+1 (odd W: +2) rows along H,
+         * cropped to H, t < 2 columns */
+        int wr = W % 2 ? W / 2 + 2 : W / 2 + 1, nr = wr < H ? wr : H;
+        for (int j = 0; j < nr; j++)
+            for (int t = 0; t < 2 && t < Wf; t++) {
+                vr[j * Wf + t] = pow(fmix_amp(0.0, np_fftfreq(j, W), H, W, 3.0), 2);
+                vi[j * Wf + t] = pow(fmix_amp(np_fftfreq(1, H), np_fftfreq(j, W), H, W, 3.0), 2);
+            }
+    }
+    mix_fmix_t *f = mix_fmix_init(H, W, 3.0, ref, err);
+    ck_assert_msg(f != NULL, "%s", err);
+    float *mask = malloc(sizeof(float) * n), *grey = malloc(sizeof(float) * n);
+    double *pw = malloc(sizeof(double) * n), *mean = calloc((size_t)n, sizeof *mean);
+    rng_t r;
+    rng_init(&r, 1000 + 64 * H + W + ref);
+    for (int d = 0; d < draws; d++) {
+        mix_fmix_mask(f, &r, 0.5, mask, grey);
+        dft_power(grey, H, W, pw);
+        for (int p = 0; p < n; p++) mean[p] += pw[p] / draws;
+    }
+    double total = 0, bound = 5 * sqrt(2.0 / draws);
+    for (int p = 0; p < n; p++) total += mean[p];
+    for (int ky = 0; ky < H; ky++)
+        for (int kx = 0; kx < W; kx++) {
+            double want = (double)n * n * irfft2_power(vr, vi, H, W, ky, kx), got = mean[ky * W + kx];
+            if (want == 0.0)
+                ck_assert_msg(got < 1e-9 * total, "%dx%d ref %d bin (%d,%d): power %g, want 0", H, W,
+                              ref, ky, kx, got);
+            else
+                ck_assert_msg(fabs(got / want - 1) < bound, "%dx%d ref %d bin (%d,%d): power %.4g, want %.4g",
+                              H, W, ref, ky, kx, got, want);
+        }
+    free(vr);
+    free(vi);
+    free(mask);
+    free(grey);
+    free(pw);
+    free(mean);
+    mix_fmix_free(f);
+}
+
+START_TEST(test_fmix_spectrum_power)
+{
+    /* even and odd sides, a single row or column, 1 x 1 */
+    static const int iso[][2] = {{8, 6}, {7, 5}, {6, 7}, {5, 2}, {4, 3}, {1, 8}, {8, 1}, {1, 5}, {1, 1}};
+    static const int rf[][2] = {{8, 6}, {7, 5}, {6, 7}, {5, 2}, {2, 2}, {4, 1}};
+    for (size_t s = 0; s < sizeof iso / sizeof iso[0]; s++) check_fmix_spectrum(iso[s][0], iso[s][1], 0, 8000);
+    for (size_t s = 0; s < sizeof rf / sizeof rf[0]; s++) check_fmix_spectrum(rf[s][0], rf[s][1], 1, 8000);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("mix_stats");
@@ -349,11 +510,13 @@ int main(void)
     tcase_set_timeout(t, 300);
     tcase_add_test(t, test_beta_cdf_matches_mpmath);
     tcase_add_test(t, test_gauss_normal);
+    tcase_add_test(t, test_gauss_fill_chi2);
     tcase_add_test(t, test_mode_frequencies);
     tcase_add_test(t, test_lam_beta);
     tcase_add_test(t, test_lam_beta_wrong_alpha_fails);
     tcase_add_test(t, test_prob);
     tcase_add_test(t, test_fmix_lowfreq);
+    tcase_add_test(t, test_fmix_spectrum_power);
     suite_add_tcase(s, t);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

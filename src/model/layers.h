@@ -2,7 +2,7 @@
  *
  * Activations are channel-major, (C, N, H, W): each channel of the whole mini-batch is one
  * contiguous run, so a convolution is one GEMM over the batch (C_out x K) . (K x N*Ho*Wo)
- * (im2col, conv.c) or 16 GEMMs (C_out x C_in) . (C_in x tiles) in the Winograd domain
+ * (im2col, conv.c) or 36 GEMMs (C_out x C_in) . (C_in x tiles) in the Winograd domain
  * (conv_wino.c), and batch norm reduces contiguous memory. Backward functions accumulate into parameter
  * gradients; for input gradients an `accumulate` flag says whether to add to or overwrite
  * the destination (overwriting saves zeroing big buffers).
@@ -37,10 +37,12 @@ void conv_backward(float *din, float *dwt, const float *dout, const float *in, c
                    const conv_dims_t *d, float *col, size_t col_cap, int accumulate,
                    layer_time_t *t);
 
-/* Winograd F(2x2, 3x3) for 3x3, stride 1, pad 1 convolutions (conv_wino.c): same contract as
- * conv_forward / conv_backward. cap: floats per transform buffer (16 x channels x tiles of a
- * chunk of images; at least one image); ws: at least conv_wino_ws_size(d, cap) floats, a
- * size that does not depend on d->n. Any H, W >= 1 (odd sizes included). */
+/* Winograd F(4x4, 3x3) for 3x3, stride 1, pad 1 convolutions (conv_wino.c): same contract as
+ * conv_forward / conv_backward. cap: floats per transform buffer (36 x max(cin, cout) x tiles
+ * of a chunk of images, a tile being a 4x4 output block), raised to one image and to
+ * 18 x cin x cout (half the transformed weights) when those are more; ws: at least
+ * conv_wino_ws_size(d, cap) floats, a size that does not depend on d->n. Any H, W >= 1 (odd
+ * sizes included). */
 int conv_wino_ok(const conv_dims_t *d);
 int conv_wino_chunk(const conv_dims_t *d, size_t cap);
 size_t conv_wino_ws_size(const conv_dims_t *d, size_t cap);

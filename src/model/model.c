@@ -6,7 +6,7 @@
  * batch statistics when backward needs them (one cheap elementwise pass each), which halves
  * the activation memory. Backward runs through three gradient buffers (g0: grad of the block
  * output/input, g1: grad of b then h in place, g2: grad of a) and one scratch s for a/b.
- * The 3x3 stride-1 block convolutions use Winograd F(2x2, 3x3) unless the algorithm is set to
+ * The 3x3 stride-1 block convolutions use Winograd F(4x4, 3x3) unless the algorithm is set to
  * im2col (model_set_conv, env ST_CONV); both share one scratch buffer (m->col).
  */
 #include "model/model.h"
@@ -28,9 +28,10 @@
 #ifndef COL_CAP_FLOATS
 #define COL_CAP_FLOATS ((size_t)16 << 20)
 #endif
-/* Winograd transform buffers (V and M, floats each) unless one image needs more: 1 Mi floats
- * = 4 MiB each, so a chunk's V and M stay in the 32 MiB L3 between the transforms and the
- * GEMMs (0.5, 1, 2, 4, 8 Mi measured at batch 256: 1 Mi best, 4-8 Mi about 4 % slower). */
+/* Winograd transform buffers (V and M, floats each) unless one image or half of the
+ * transformed weights need more (conv_wino.c): 1 Mi floats = 4 MiB each, so a chunk's V and
+ * M stay in the 32 MiB L3 between the transforms and the GEMMs (F(4x4, 3x3), 0.5, 1, 2, 4 Mi
+ * measured at batch 256: 1-2 Mi best, 0.5 Mi 2 % and 4 Mi 4 % slower). */
 #ifndef WINO_CAP_FLOATS
 #define WINO_CAP_FLOATS ((size_t)1 << 20)
 #endif
@@ -544,7 +545,7 @@ double model_gemm_flops(const model_t *m)
     for (int i = 0; i < nc; i++) {
         const conv_dims_t *d = &cs[i]->d;
         if (use_wino(m, cs[i]))
-            f += 2.0 * 16 * d->cout * d->cin * ((d->h + 1) / 2) * ((d->w + 1) / 2);
+            f += 2.0 * 36 * d->cout * d->cin * ((d->h + 3) / 4) * ((d->w + 3) / 4);
         else
             f += 2.0 * d->cout * d->cin * d->k * d->k * d->ho * d->wo;
     }

@@ -83,7 +83,7 @@ double lr_cosine(double base_lr, long step, long total_steps, long warmup_steps)
 void model_set_threads(int n);
 
 /* Convolution algorithm for the 3x3 stride-1 convolutions of the residual blocks:
- * MODEL_CONV_WINOGRAD (Winograd F(2x2, 3x3), the default) or MODEL_CONV_IM2COL (im2col + GEMM).
+ * MODEL_CONV_WINOGRAD (Winograd F(4x4, 3x3), the default) or MODEL_CONV_IM2COL (im2col + GEMM).
  * The stem, strided and 1x1 convolutions always use im2col. model_init takes the default from
  * the environment variable ST_CONV=im2col|winograd when it is set (another value is refused).
  * Both give the same result up to float32 rounding. */
@@ -102,8 +102,8 @@ void model_profile_reset(model_t *m);
 /* FLOPs (2 x multiply-adds) of one sample's forward pass through convs and linear. */
 double model_forward_flops(const model_t *m);
 /* The multiply-add FLOPs the forward pass really performs in its GEMMs with the current
- * convolution algorithm: a Winograd convolution does 16 cin cout per 2x2 output tile instead
- * of 36 (model_forward_flops counts direct convolution, the usual "effective" measure). */
+ * convolution algorithm: a Winograd convolution does 36 cin cout per 4x4 output tile instead
+ * of 144 (model_forward_flops counts direct convolution, the usual "effective" measure). */
 double model_gemm_flops(const model_t *m);
 
 #endif

@@ -1,4 +1,4 @@
-/* Per-layer convolution parity: our Winograd F(2x2, 3x3) convolution (conv_wino.c) and the
+/* Per-layer convolution parity: our Winograd F(4x4, 3x3) convolution (conv_wino.c) and the
  * im2col one (conv.c) against PyTorch's conv2d forward, grad_input and grad_weight on 3x3,
  * stride 1, pad 1 cases from scripts/gen_model_fixtures.py (CONV_CASES: 16x16 and 8x8 with
  * 8 -> 16 channels, odd 7x5, and 9x6 with 16 -> 8 channels). Torch's values are computed in
@@ -7,7 +7,8 @@
  *   grad_input, grad_weight: |ours - torch| <= 1e-3 * |torch| + 1e-3 * rms(torch)
  * Each case runs with one image per chunk (several chunks: exercises the per-chunk dW
  * accumulation) and with the whole batch in one chunk, and checks that backward accumulates
- * when asked. */
+ * when asked. The 4x4 output tiles cover 16x16 and 8x8 exactly and overhang 7x5 and 9x6 by
+ * 1-3 rows or columns; the 6x6 input patches of the edge tiles read the zero padding. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -92,9 +93,10 @@ static void run_case(const char *cs, int wino, int one_chunk)
     float *dwc = calloc(w.n, sizeof(float));
     size_t cap, ws_n;
     if (wino) {
-        /* cap 1 float: one image per chunk; 16 x max(C) x tiles x N: the whole batch */
-        size_t tiles = (size_t)((H + 1) / 2) * ((W + 1) / 2);
-        cap = one_chunk ? (size_t)16 * (cin > cout ? cin : cout) * tiles * N : 1;
+        /* cap 1 float: one image per chunk (these channel counts are too few for the raise
+         * to half of U to hold two images); 36 x max(C) x tiles x N: the whole batch */
+        size_t tiles = (size_t)((H + 3) / 4) * ((W + 3) / 4);
+        cap = one_chunk ? (size_t)36 * (cin > cout ? cin : cout) * tiles * N : 1;
         ck_assert_int_eq(conv_wino_chunk(&d, cap), one_chunk ? N : 1);
         ws_n = conv_wino_ws_size(&d, cap);
     } else {

@@ -183,8 +183,10 @@ mix_fmix_t *mix_fmix_init(int H, int W, double decay, int reference, char *err)
                 f->sd[(size_t)kx * f->Hf + ky] = (float)s;
             }
     } else {
-        /* fmix.py's fftfreqnd keeps W//2+2 entries of fftfreq(W) for odd W */
+        /* fmix.py's fftfreqnd keeps fftfreq(W)[:W//2+2] for odd W (W//2+1 for even W):
+         * the slice stops at W entries, so W = 1 keeps one */
         int wr = W % 2 ? W / 2 + 2 : W / 2 + 1;
+        if (wr > W) wr = W;
         f->rows_ref = wr < H ? wr : H;
         f->scale = malloc(2 * (size_t)f->rows_ref * sizeof *f->scale);
         f->zref = calloc(2 * (size_t)H, sizeof *f->zref);

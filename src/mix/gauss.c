@@ -97,7 +97,9 @@ void mix_gauss_fill(const mix_gauss_t *g, rng_t *r, float *out, int n)
         int cnt = n - k < 2 * m ? n - k : 2 * m;            /* draws out of them */
         for (int j = 0; j < m; j++) w[j] = rng_u64(r);
         fast_path(g->xs, g->xn, w, z, bad, m);
-        /* the rejects, found 8 flags (bytes of 0 or 1) at a time; none past cnt */
+        /* the rejects, found 8 flags (bytes of 0 or 1) at a time; none past cnt (the byte
+         * index ctz / 8 assumes a little-endian word, as on every target of -march=native
+         * AVX code here: x86-64) */
         for (int j = cnt; j % 8; j++) bad[j] = 0;
         for (int j0 = 0; j0 < cnt; j0 += 8) {
             uint64_t any;

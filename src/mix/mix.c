@@ -1,6 +1,7 @@
 /* mix.c: the mixer context and mix_apply: draw perm, mode and parameters, then mix the
  * batch in place. Rows are visited along the cycles of perm so that every row still reads
- * its partner's original values while only one row (not the whole batch) is copied. */
+ * its partner's original values while only a few rows (one per cycle, and in batch mode one
+ * per thread's piece), not the whole batch, are copied. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,8 @@ struct mix_ctx {
     double *row_lam;       /* (max_n) */
     mix_box_t *row_box;    /* (max_n) */
     uint64_t *row_seed;    /* (max_n) elem fmix: seed of each row's mask */
-    float *save_x;         /* (C, H, W) elem mode: first row of the current cycle */
+    float *save_x;         /* (C, H, W) elem mode: first row of the current cycle, or a
+                            * ResizeMix row that is its own partner */
     float *save_y;         /* (K) */
     float *y_orig;         /* (max_n, K) batch mode: the labels before mixing */
     float *patch;          /* batch resizemix: (max_n, C, h, w) every row resized, pasted
@@ -101,7 +103,7 @@ mix_ctx_t *mix_init(const mix_config_t *c, int max_n, int C, int H, int W, int K
     m->row_seed = malloc(n * sizeof *m->row_seed);
     m->save_x = malloc(m->row * sizeof *m->save_x);
     m->save_y = malloc((size_t)K * sizeof *m->save_y);
-    m->y_orig = malloc(n * K * sizeof *m->y_orig);
+    m->y_orig = malloc((c->elem ? 1 : n) * K * sizeof *m->y_orig);
     int resize = 0;
     for (int j = 0; j < c->ncand; j++)
         resize |= c->cand[j] == MIX_RESIZEMIX && c->weights[MIX_RESIZEMIX] > 0.0;
@@ -244,8 +246,9 @@ static void mix_row(mix_ctx_t *m, int md, double lam, mix_box_t b, float *xi, co
 }
 
 /* ---- batch mode: one mode and lam/box/mask for all rows, mixed on OpenMP threads ----
- * Every random draw is made before the threads start, and each thread writes its own
- * disjoint part of every row, so the bytes do not depend on the thread count. */
+ * Every random draw is made before the threads start, and every row is computed from the
+ * original values of itself and its partner alone (batch_pieces, batch_resizemix), so the
+ * bytes do not depend on the thread count. */
 
 /* Floats of work per thread below which a batch is mixed on fewer threads: a parallel
  * region costs microseconds. */
@@ -300,21 +303,21 @@ static void batch_pieces(mix_ctx_t *m, int md, double lam, mix_box_t bx, float *
     int ncyc = list_cycles(m, n);
     int np = threads_for(md == MIX_CUTMIX ? (size_t)n * C * bx.h * bx.w : (size_t)n * row);
     if (np > MIX_MAX_PIECES) np = MIX_MAX_PIECES;
+    enum { NOT_SAVED = -1, TO_SAVE = -2 };
     int nsave = 0;
-    for (int i = 0; i < n; i++) m->slot[i] = -1;
+    for (int i = 0; i < n; i++) m->slot[i] = NOT_SAVED;
     for (int q = 0; q < ncyc; q++)
-        if (m->cyc[q + 1] - m->cyc[q] > 1) m->slot[m->order[m->cyc[q]]] = 0;
+        if (m->cyc[q + 1] - m->cyc[q] > 1) m->slot[m->order[m->cyc[q]]] = TO_SAVE;
     for (int t = 1, q = 0; t < np; t++) {
         int k = (int)((long)n * t / np);
         while (m->cyc[q + 1] <= k) q++;
-        if (k > m->cyc[q]) m->slot[m->order[k]] = 0; /* not the start of its cycle */
+        if (k > m->cyc[q]) m->slot[m->order[k]] = TO_SAVE; /* not the start of its cycle */
     }
     for (int k = 0; k < n; k++)
-        if (m->slot[m->order[k]] == 0) {
+        if (m->slot[m->order[k]] == TO_SAVE) {
             m->saved_row[nsave] = m->order[k];
             m->slot[m->order[k]] = nsave++;
         }
-    (void)np;
 #pragma omp parallel num_threads(np)
     {
 #pragma omp for schedule(static)
@@ -480,32 +483,26 @@ int mix_apply(mix_ctx_t *m, rng_t *rng, float *x, float *y, int n, mix_report_t 
         fill_report(m, n, batch, rep);
         return 0;
     }
-    memset(m->done, 0, (size_t)n);
-    for (int s = 0; s < n; s++) {
-        if (m->done[s]) continue;
-        int cyc = m->perm[s] != s;
+    int ncyc = list_cycles(m, n);
+    for (int q = 0; q < ncyc; q++) {
+        int s = m->order[m->cyc[q]], cyc = m->cyc[q + 1] - m->cyc[q] > 1;
         if (cyc) {
             memcpy(m->save_x, x + s * row, row * sizeof *x);
             if (y) memcpy(m->save_y, y + (size_t)s * K, (size_t)K * sizeof *y);
         }
-        int i = s;
-        do {
-            int p = m->perm[i];
+        for (int k = m->cyc[q]; k < m->cyc[q + 1]; k++) {
+            int i = m->order[k], p = m->perm[i], md = m->row_mode[i];
+            if (md == MIX_NONE) continue;
             const float *xp = p == s && cyc ? m->save_x : x + p * row;
             const float *yp = y ? (p == s && cyc ? m->save_y : y + (size_t)p * K) : NULL;
-            int md = m->row_mode[i];
-            if (md != MIX_NONE) {
-                if (md == MIX_FMIX && !batch) {
-                    rng_t r;
-                    rng_init(&r, m->row_seed[i]);
-                    mix_fmix_mask(m->fmix, &r, m->row_lam[i], m->mask, NULL);
-                }
-                mix_row(m, md, m->row_lam[i], m->row_box[i], x + i * row, xp);
-                if (y) mix_label(K, m->row_lam[i], y + (size_t)i * K, yp);
+            if (md == MIX_FMIX) {
+                rng_t r;
+                rng_init(&r, m->row_seed[i]);
+                mix_fmix_mask(m->fmix, &r, m->row_lam[i], m->mask, NULL);
             }
-            m->done[i] = 1;
-            i = p;
-        } while (i != s);
+            mix_row(m, md, m->row_lam[i], m->row_box[i], x + i * row, xp);
+            if (y) mix_label(K, m->row_lam[i], y + (size_t)i * K, yp);
+        }
     }
     fill_report(m, n, batch, rep);
     return 0;

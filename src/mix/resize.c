@@ -60,8 +60,12 @@ static void resize_plane(float *dst, size_t drow, const float *p, int W, int oh,
             __m512 w0 = _mm512_maskz_loadu_ps(k, wx0 + j), w1 = _mm512_maskz_loadu_ps(k, wx1 + j);
             for (int oy = 0; oy < oh; oy++) {
                 const float *r0 = p + (size_t)iy[2 * oy] * W, *r1 = p + (size_t)iy[2 * oy + 1] * W;
-                __m512 a0 = _mm512_maskz_loadu_ps(lo, r0), a1 = _mm512_maskz_loadu_ps(hi, r0 + 16);
-                __m512 b0 = _mm512_maskz_loadu_ps(lo, r1), b1 = _mm512_maskz_loadu_ps(hi, r1 + 16);
+                __m512 a0 = _mm512_maskz_loadu_ps(lo, r0), b0 = _mm512_maskz_loadu_ps(lo, r1);
+                __m512 a1 = _mm512_setzero_ps(), b1 = _mm512_setzero_ps();
+                if (W > 16) { /* r0 + 16 may lie past the buffer otherwise */
+                    a1 = _mm512_maskz_loadu_ps(hi, r0 + 16);
+                    b1 = _mm512_maskz_loadu_ps(hi, r1 + 16);
+                }
                 __m512 t0 = _mm512_add_ps(_mm512_mul_ps(_mm512_permutex2var_ps(a0, i0, a1), w0),
                                           _mm512_mul_ps(_mm512_permutex2var_ps(a0, i1, a1), w1));
                 __m512 t1 = _mm512_add_ps(_mm512_mul_ps(_mm512_permutex2var_ps(b0, i0, b1), w0),

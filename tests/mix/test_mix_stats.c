@@ -452,9 +452,11 @@ static void check_fmix_spectrum(int H, int W, int ref, int draws)
                 vr[ky * Wf + kx] = vi[ky * Wf + kx] =
                     pow(fmix_amp(np_fftfreq(ky, H), (double)kx / W, H, W, 3.0), 2);
     } else {
-        /* fmix.py: Z[j, t] = S[0, j, t] + i S[1, j, t], j < W//2+1 (odd W: +2) rows along H,
-         * cropped to H, t < 2 columns */
-        int wr = W % 2 ? W / 2 + 2 : W / 2 + 1, nr = wr < H ? wr : H;
+        /* fmix.py: Z[j, t] = S[0, j, t] + i S[1, j, t], j < W//2+1 (odd W: +2, a slice of
+         * fftfreq(W), so at most W) rows along H, cropped to H, t < 2 columns */
+        int wr = W % 2 ? W / 2 + 2 : W / 2 + 1;
+        if (wr > W) wr = W;
+        int nr = wr < H ? wr : H;
         for (int j = 0; j < nr; j++)
             for (int t = 0; t < 2 && t < Wf; t++) {
                 vr[j * Wf + t] = pow(fmix_amp(0.0, np_fftfreq(j, W), H, W, 3.0), 2);

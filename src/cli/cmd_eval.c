@@ -27,42 +27,24 @@ int cmd_eval(int argc, char **argv)
 {
     char err[ST_ERR_LEN];
     const char *model = NULL, *split_name = "test", *out = NULL;
-    long batch = 256, threads = 0;
-    int quiet = 0;
+    int batch = 256, threads = 0, quiet = 0;
+    const opt_flag_t flags[] = {
+        {"--model", OPT_STR, &model, 0, 0},
+        {"--split", OPT_STR, &split_name, 0, 0},
+        {"--out", OPT_STR, &out, 0, 0},
+        {"--batch", OPT_INT, &batch, 1, 65536},
+        {"--threads", OPT_INT, &threads, 0, 4096},
+    };
     speech_opts_t so;
     speech_opts_default(&so);
     for (int i = 1; i < argc; i++) {
-        const char *v;
-        int r;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return eval_help(), 0;
         if (!strcmp(argv[i], "--quiet")) {
             quiet = 1;
             continue;
         }
-        if ((r = opt_match("--model", argc, argv, &i, &v, err))) {
-            if (r < 0) return cli_fail(2, err);
-            model = v;
-            continue;
-        }
-        if ((r = opt_match("--split", argc, argv, &i, &v, err))) {
-            if (r < 0) return cli_fail(2, err);
-            split_name = v;
-            continue;
-        }
-        if ((r = opt_match("--out", argc, argv, &i, &v, err))) {
-            if (r < 0) return cli_fail(2, err);
-            out = v;
-            continue;
-        }
-        if ((r = opt_match("--batch", argc, argv, &i, &v, err))) {
-            if (r < 0 || opt_int("--batch", v, 1, 65536, &batch, err)) return cli_fail(2, err);
-            continue;
-        }
-        if ((r = opt_match("--threads", argc, argv, &i, &v, err))) {
-            if (r < 0 || opt_int("--threads", v, 0, 4096, &threads, err)) return cli_fail(2, err);
-            continue;
-        }
-        r = speech_opts_parse(&so, argc, argv, &i, 1, 1, err);
+        int r = opt_parse(flags, sizeof flags / sizeof flags[0], argc, argv, &i, err);
+        if (r == 0) r = speech_opts_parse(&so, argc, argv, &i, 1, 1, err);
         if (r < 0) return cli_fail(2, err);
         if (r > 0) continue;
         snprintf(err, sizeof err, "eval: unknown option '%s' (see speechtrain eval --help)", argv[i]);
@@ -77,10 +59,10 @@ int cmd_eval(int argc, char **argv)
         snprintf(err, sizeof err, "--split: '%s' is not one of validation, test", split_name);
         return cli_fail(2, err);
     }
-    train_set_threads((int)threads);
+    train_set_threads(threads);
     model_t *m = NULL;
     ckpt_info_t info;
-    if (speech_ckpt_open(model, (int)batch, &so, &m, &info, err)) return cli_fail(1, err);
+    if (speech_ckpt_open(model, batch, &so, &m, &info, err)) return cli_fail(1, err);
     /* Without --data: the folder and dataset options the checkpoint was trained with. */
     char **saved = NULL;
     int n_saved = 0, rc = 1;
@@ -110,7 +92,7 @@ int cmd_eval(int argc, char **argv)
     so.sc.quiet = quiet;
     if (speech_data_open(&sd, &so, err)) goto fail;
     eval_report_t r;
-    if (train_evaluate(m, &sd.td, split, (int)batch, &r, err)) goto fail;
+    if (train_evaluate(m, &sd.td, split, batch, &r, err)) goto fail;
     printf("%s on the %s split of %s (%ld items):\n", model, split == 1 ? "validation" : split == 2 ? "test" : "training",
            so.data_abs, r.total);
     eval_report_print(&r, sc_class_names, stdout);

@@ -22,18 +22,13 @@ int cmd_features(int argc, char **argv)
 {
     char err[ST_ERR_LEN];
     const char *in = NULL, *out = NULL;
+    const opt_flag_t flags[] = {{"--out", OPT_STR, &out, 0, 0}};
     speech_opts_t so;
     speech_opts_default(&so);
     for (int i = 1; i < argc; i++) {
-        const char *v;
-        int r;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return features_help(), 0;
-        if ((r = opt_match("--out", argc, argv, &i, &v, err))) {
-            if (r < 0) return cli_fail(2, err);
-            out = v;
-            continue;
-        }
-        r = speech_opts_parse(&so, argc, argv, &i, 1, 0, err);
+        int r = opt_parse(flags, sizeof flags / sizeof flags[0], argc, argv, &i, err);
+        if (r == 0) r = speech_opts_parse(&so, argc, argv, &i, 1, 0, err);
         if (r < 0) return cli_fail(2, err);
         if (r > 0) continue;
         if (argv[i][0] == '-' || in) {

@@ -84,46 +84,32 @@ int cmd_predict(int argc, char **argv)
 {
     char err[ST_ERR_LEN];
     const char *model = NULL, *audio = NULL, *out = "submission.csv", *fallback = "silence";
-    long batch = 256, threads = 0;
-    int quiet = 0, pmode = TRAIN_PROGRESS_AUTO;
+    int batch = 256, threads = 0, quiet = 0, pmode = TRAIN_PROGRESS_AUTO;
+    const opt_flag_t flags[] = {
+        {"--model", OPT_STR, &model, 0, 0},
+        {"--audio", OPT_STR, &audio, 0, 0},
+        {"--out", OPT_STR, &out, 0, 0},
+        {"--fallback", OPT_STR, &fallback, 0, 0},
+        {"--batch", OPT_INT, &batch, 1, 65536},
+        {"--threads", OPT_INT, &threads, 0, 4096},
+    };
     speech_opts_t so;
     speech_opts_default(&so);
     for (int i = 1; i < argc; i++) {
         const char *v;
-        int r;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return predict_help(), 0;
         if (!strcmp(argv[i], "--quiet")) {
             quiet = 1;
             continue;
         }
-#define STR(flag, var)                                          \
-    if ((r = opt_match(flag, argc, argv, &i, &v, err))) {       \
-        if (r < 0) return cli_fail(2, err);                     \
-        var = v;                                                \
-        continue;                                               \
-    }
-        STR("--model", model)
-        STR("--audio", audio)
-        STR("--out", out)
-        STR("--fallback", fallback)
-#undef STR
-        if ((r = opt_match("--batch", argc, argv, &i, &v, err))) {
-            if (r < 0 || opt_int("--batch", v, 1, 65536, &batch, err)) return cli_fail(2, err);
-            continue;
-        }
-        if ((r = opt_match("--threads", argc, argv, &i, &v, err))) {
-            if (r < 0 || opt_int("--threads", v, 0, 4096, &threads, err)) return cli_fail(2, err);
-            continue;
-        }
-        if ((r = opt_match("--progress", argc, argv, &i, &v, err))) {
-            if (r < 0) return cli_fail(2, err);
+        int r = opt_parse(flags, sizeof flags / sizeof flags[0], argc, argv, &i, err);
+        if (r == 0 && (r = opt_match("--progress", argc, argv, &i, &v, err)) > 0) {
             if (!strcmp(v, "auto")) pmode = TRAIN_PROGRESS_AUTO;
             else if (!strcmp(v, "bar")) pmode = TRAIN_PROGRESS_BAR;
             else if (!strcmp(v, "plain")) pmode = TRAIN_PROGRESS_PLAIN;
             else return cli_fail(2, "--progress: expected auto, bar or plain");
-            continue;
         }
-        r = speech_opts_parse(&so, argc, argv, &i, 1, 0, err);
+        if (r == 0) r = speech_opts_parse(&so, argc, argv, &i, 1, 0, err);
         if (r < 0) return cli_fail(2, err);
         if (r > 0) continue;
         snprintf(err, sizeof err, "predict: unknown option '%s' (see speechtrain predict --help)", argv[i]);
@@ -135,11 +121,11 @@ int cmd_predict(int argc, char **argv)
     for (int k = 0; k < SC_NCLASSES; k++)
         if (!strcmp(fallback, sc_class_names[k])) fb = k;
     if (fb < 0) return cli_fail(2, "--fallback: not one of the 12 labels (yes no up down left right on off stop go silence unknown)");
-    train_set_threads((int)threads);
+    train_set_threads(threads);
 
     model_t *m = NULL;
     ckpt_info_t info;
-    if (speech_ckpt_open(model, (int)batch, &so, &m, &info, err)) return cli_fail(1, err);
+    if (speech_ckpt_open(model, batch, &so, &m, &info, err)) return cli_fail(1, err);
     int rc = 1;
     char **names = NULL;
     long n = 0, bad = 0;
@@ -154,7 +140,7 @@ int cmd_predict(int argc, char **argv)
         goto fail;
     }
     if (!(mel = mel_init(&so.feat, err))) goto fail;
-    const int B = (int)batch, S = so.feat.clip_samples, H = so.feat.n_mels, W = mel_frames(mel);
+    const int B = batch, S = so.feat.clip_samples, H = so.feat.n_mels, W = mel_frames(mel);
     const size_t hw = (size_t)H * W;
     clips = malloc((size_t)B * S * sizeof *clips);
     x = malloc((size_t)B * hw * sizeof *x);

@@ -155,13 +155,25 @@ int cmd_preview(int argc, char **argv)
     const char *out = NULL, *corpus = NULL, *cifar = NULL;
     char *wavs[2 * MAX_PAIRS];
     int nwav = 0;
-    long pairs = 3, nrand = 3, scale = 4, seed = 1;
+    int pairs = 3, nrand = 3, scale = 4, seed = 1;
     mix_config_t mc;
     mix_config_default(&mc);
     const char *cand = NULL, *weights = NULL;
+    const opt_flag_t flags[] = {
+        {"--out", OPT_STR, &out, 0, 0},
+        {"--corpus", OPT_STR, &corpus, 0, 0},
+        {"--cifar", OPT_STR, &cifar, 0, 0},
+        {"--pairs", OPT_INT, &pairs, 1, MAX_PAIRS},
+        {"--random", OPT_INT, &nrand, 0, 16},
+        {"--scale", OPT_INT, &scale, 1, 16},
+        {"--seed", OPT_INT, &seed, 0, 0x7fffffff},
+        {"--candidates", OPT_STR, &cand, 0, 0},
+        {"--weights", OPT_STR, &weights, 0, 0},
+    };
+    /* Flags that go straight to the mixing configuration: flag, mix_config_set key. */
+    static const char *const mix_flags[][2] = {{"--alpha", "alpha"}, {"--resize", "resize"},
+                                               {"--fmix-decay", "fmix-decay"}};
     for (int i = 1; i < argc; i++) {
-        const char *v = NULL;
-        int r = 0;
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             preview_usage(stdout);
@@ -181,20 +193,12 @@ int cmd_preview(int argc, char **argv)
             mix_config_set(&mc, "fmix-reference", "1", err);
             continue;
         }
-#define OPT(name) (r == 0 && (r = opt_match(name, argc, argv, &i, &v, err)) > 0)
-        if (OPT("--out")) out = v;
-        else if (OPT("--corpus")) corpus = v;
-        else if (OPT("--cifar")) cifar = v;
-        else if (OPT("--pairs")) r = opt_int("--pairs", v, 1, MAX_PAIRS, &pairs, err) ? -1 : 1;
-        else if (OPT("--random")) r = opt_int("--random", v, 0, 16, &nrand, err) ? -1 : 1;
-        else if (OPT("--scale")) r = opt_int("--scale", v, 1, 16, &scale, err) ? -1 : 1;
-        else if (OPT("--seed")) r = opt_int("--seed", v, 0, 0x7fffffffL, &seed, err) ? -1 : 1;
-        else if (OPT("--candidates")) cand = v;
-        else if (OPT("--weights")) weights = v;
-        else if (OPT("--alpha")) r = mix_config_set(&mc, "alpha", v, err) ? -1 : 1;
-        else if (OPT("--resize")) r = mix_config_set(&mc, "resize", v, err) ? -1 : 1;
-        else if (OPT("--fmix-decay")) r = mix_config_set(&mc, "fmix-decay", v, err) ? -1 : 1;
-#undef OPT
+        int r = opt_parse(flags, sizeof flags / sizeof flags[0], argc, argv, &i, err);
+        for (size_t k = 0; r == 0 && k < sizeof mix_flags / sizeof mix_flags[0]; k++) {
+            const char *v;
+            if ((r = opt_match(mix_flags[k][0], argc, argv, &i, &v, err)) > 0)
+                r = mix_config_set(&mc, mix_flags[k][1], v, err) ? -1 : 1;
+        }
         if (r < 0) {
             fprintf(stderr, "speechtrain preview: %s\n", err);
             return 2;
@@ -240,17 +244,17 @@ int cmd_preview(int argc, char **argv)
         goto done;
     }
     if (cifar) {
-        if (load_images(cifar, (int)pairs, a, b, an, bn, err)) goto fail;
+        if (load_images(cifar, pairs, a, b, an, bn, err)) goto fail;
     } else if (corpus) {
-        if (corpus_files(corpus, (int)(2 * pairs), cpaths, cwords, &ncorp, err)) goto fail;
-        if (load_spectrograms(cpaths, ncorp, (int)pairs, a, b, &H, &W, err)) goto fail;
+        if (corpus_files(corpus, 2 * pairs, cpaths, cwords, &ncorp, err)) goto fail;
+        if (load_spectrograms(cpaths, ncorp, pairs, a, b, &H, &W, err)) goto fail;
         for (int i = 0; i < 2 * pairs; i++) (i % 2 ? bn : an)[i / 2] = cwords[i % ncorp];
     } else {
-        if (load_spectrograms(wavs, nwav, (int)pairs, a, b, &H, &W, err)) goto fail;
+        if (load_spectrograms(wavs, nwav, pairs, a, b, &H, &W, err)) goto fail;
         for (int i = 0; i < 2 * pairs; i++) (i % 2 ? bn : an)[i / 2] = base_name(wavs[i]);
     }
-    preview_t p = {.c = C, .h = H, .w = W, .pairs = (int)pairs, .a = a, .b = b, .a_names = an,
-                   .b_names = bn, .scale = (int)scale, .n_random = (int)nrand, .mix = &mc,
+    preview_t p = {.c = C, .h = H, .w = W, .pairs = pairs, .a = a, .b = b, .a_names = an,
+                   .b_names = bn, .scale = scale, .n_random = nrand, .mix = &mc,
                    .seed = (uint64_t)seed};
     canvas_t cv;
     if (preview_render(&p, &cv, err)) goto fail;

@@ -57,8 +57,6 @@ int cmd_train(int argc, char **argv)
     char **args = argv + 1;
     if (n >= 1 && !strcmp(args[0], "train")) n--, args++;   /* "speechtrain train train" is fine too */
 
-    const char *resume = NULL;
-    int has_data = 0;
     for (int i = 0; i < n; i++) {
         if (!strcmp(args[i], "--help") || !strcmp(args[i], "-h")) {
             train_help(&tc);
@@ -68,12 +66,9 @@ int cmd_train(int argc, char **argv)
             printf("speechtrain %s\n", ST_VERSION);
             return 0;
         }
-        const char *v;
-        int j = i;
-        if (opt_match("--resume", n, args, &j, &v, err) > 0) resume = v;
-        j = i;
-        if (opt_match("--data", n, args, &j, &v, err) > 0) has_data = 1;
     }
+    const char *resume = opt_find("--resume", n, args);
+    int has_data = opt_find("--data", n, args) != NULL;
     /* Resume: the checkpoint's own arguments first, the command line on top. */
     char **saved = NULL;
     int n_saved = 0;

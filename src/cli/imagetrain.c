@@ -97,27 +97,25 @@ static void usage(FILE *f, const train_config_t *c)
 /* The program's own flags. */
 typedef struct {
     const char *data, *dataset;
-    long val, pad;
+    int val, pad;
 } image_opts_t;
 
 /* Parses args into c and o; 0, or -1 with err. Shared training flags go to the shared parser. */
 static int parse_all(train_config_t *c, image_opts_t *o, int n, char **args, char *err)
 {
+    const opt_flag_t flags[] = {
+        {"--data", OPT_STR, &o->data, 0, 0},
+        {"--dataset", OPT_STR, &o->dataset, 0, 0},
+        {"--val", OPT_INT, &o->val, 0, 1000000},
+        {"--pad", OPT_INT, &o->pad, 0, 16},
+    };
     for (int i = 0; i < n; i++) {
-        const char *v;
         int r = train_options_parse(c, n, args, &i, err);
+        if (r == 0) r = opt_parse(flags, sizeof flags / sizeof flags[0], n, args, &i, err);
         if (r < 0) return -1;
         if (r > 0) continue;
-        if ((r = opt_match("--data", n, args, &i, &v, err)) > 0) o->data = v;
-        else if (r == 0 && (r = opt_match("--dataset", n, args, &i, &v, err)) > 0) o->dataset = v;
-        else if (r == 0 && (r = opt_match("--val", n, args, &i, &v, err)) > 0)
-            r = opt_int("--val", v, 0, 1000000, &o->val, err) ? -1 : 1;
-        else if (r == 0 && (r = opt_match("--pad", n, args, &i, &v, err)) > 0)
-            r = opt_int("--pad", v, 0, 16, &o->pad, err) ? -1 : 1;
-        if (r < 0) return -1;
-        if (r == 0)
-            return st_err(err, "%s '%s' (see imagetrain --help)",
-                          args[i][0] == '-' ? "unknown option" : "unexpected argument", args[i]);
+        return st_err(err, "%s '%s' (see imagetrain --help)",
+                      args[i][0] == '-' ? "unknown option" : "unexpected argument", args[i]);
     }
     return 0;
 }
@@ -160,8 +158,6 @@ int main(int argc, char **argv)
     cfg.prog = "imagetrain";
     image_opts_t o = {.dataset = "auto", .val = 0, .pad = 4};
 
-    const char *resume = NULL;
-    int out_given = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             usage(stdout, &cfg);
@@ -171,12 +167,9 @@ int main(int argc, char **argv)
             printf("imagetrain %s\n", ST_VERSION);
             return 0;
         }
-        const char *v;
-        int j = i;
-        if (opt_match("--resume", argc, argv, &j, &v, err) > 0) resume = v;
-        j = i;
-        if (opt_match("--out", argc, argv, &j, &v, err) > 0) out_given = 1;
     }
+    const char *resume = opt_find("--resume", argc - 1, argv + 1);
+    int out_given = opt_find("--out", argc - 1, argv + 1) != NULL;
     /* Resume: the checkpoint's own arguments first, the command line on top. */
     char *lines = NULL, **saved = NULL;
     int n_saved = 0;
@@ -228,13 +221,13 @@ int main(int argc, char **argv)
         goto done;
     }
     if (o.val >= s->data.n[CIFAR_TRAIN]) {
-        st_err(err, "--val: %ld held-out images leave none of the %d training images", o.val,
+        st_err(err, "--val: %d held-out images leave none of the %d training images", o.val,
                s->data.n[CIFAR_TRAIN]);
         rc = fail(2, err);
         goto done;
     }
-    s->val = (int)o.val;
-    s->pad = (int)o.pad;
+    s->val = o.val;
+    s->pad = o.pad;
     s->seed = cfg.seed;
     /* Normalisation constants from the images we train on (not the held-out ones). */
     cifar_channel_stats(s->data.pix[CIFAR_TRAIN], s->data.n[CIFAR_TRAIN] - s->val, s->mean, s->std);

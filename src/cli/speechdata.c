@@ -20,59 +20,32 @@ static int sw(const char *name, const char *a) { return !strcmp(name, a); }
 
 int speech_opts_parse(speech_opts_t *o, int argc, char **argv, int *i, int features, int dataset, char *err)
 {
-    const char *v;
-    long l;
-    double d;
-    int r;
-#define VAL(name) ((r = opt_match(name, argc, argv, i, &v, err)) != 0)
+    const opt_flag_t feat_flags[] = {
+        {"--n-mels", OPT_INT, &o->feat.n_mels, 1, 1024},
+        {"--n-fft", OPT_INT, &o->feat.n_fft, 2, 1 << 20},
+        {"--hop", OPT_INT, &o->feat.hop, 1, 1 << 20},
+        {"--sample-rate", OPT_INT, &o->feat.sample_rate, 1000, 384000},
+        {"--clip-samples", OPT_INT, &o->feat.clip_samples, 1, 1 << 24},
+        {"--fmin", OPT_DOUBLE, &o->feat.fmin, 0, 1e6},
+        {"--fmax", OPT_DOUBLE, &o->feat.fmax, 0, 1e6},
+    };
+    const opt_flag_t data_flags[] = {
+        {"--silence-frac", OPT_DOUBLE, &o->sc.silence_frac, 0, 10},
+    };
+    int r = 0;
     if (features) {
-        if (VAL("--n-mels")) {
-            if (r < 0 || opt_int("--n-mels", v, 1, 1024, &l, err)) return -1;
-            o->feat.n_mels = (int)l, o->feat_given = 1;
-            return 1;
-        }
-        if (VAL("--n-fft")) {
-            if (r < 0 || opt_int("--n-fft", v, 2, 1 << 20, &l, err)) return -1;
-            o->feat.n_fft = (int)l, o->feat_given = 1;
-            return 1;
-        }
-        if (VAL("--hop")) {
-            if (r < 0 || opt_int("--hop", v, 1, 1 << 20, &l, err)) return -1;
-            o->feat.hop = (int)l, o->feat_given = 1;
-            return 1;
-        }
-        if (VAL("--sample-rate")) {
-            if (r < 0 || opt_int("--sample-rate", v, 1000, 384000, &l, err)) return -1;
-            o->feat.sample_rate = (int)l, o->feat_given = 1;
-            return 1;
-        }
-        if (VAL("--clip-samples")) {
-            if (r < 0 || opt_int("--clip-samples", v, 1, 1 << 24, &l, err)) return -1;
-            o->feat.clip_samples = (int)l, o->feat_given = 1;
-            return 1;
-        }
-        if (VAL("--fmin")) {
-            if (r < 0 || opt_double("--fmin", v, 0, 1e6, &d, err)) return -1;
-            o->feat.fmin = d, o->feat_given = 1;
-            return 1;
-        }
-        if (VAL("--fmax")) {
-            if (r < 0 || opt_double("--fmax", v, 0, 1e6, &d, err)) return -1;
-            o->feat.fmax = d, o->feat_given = 1;
-            return 1;
-        }
+        r = opt_parse(feat_flags, sizeof feat_flags / sizeof feat_flags[0], argc, argv, i, err);
+        if (r > 0) o->feat_given = 1;   /* eval/predict check given feature flags against the checkpoint */
+        if (r) return r;
     }
     if (dataset) {
-        if (VAL("--data")) {
-            if (r < 0) return -1;
+        const char *v;
+        if ((r = opt_match("--data", argc, argv, i, &v, err)) > 0) {
             if (!*v) return st_err(err, "--data: empty path");
             o->data = v;
-            return 1;
         }
-        if (VAL("--silence-frac")) {
-            if (r < 0 || opt_double("--silence-frac", v, 0, 10, &o->sc.silence_frac, err)) return -1;
-            return 1;
-        }
+        if (r == 0) r = opt_parse(data_flags, sizeof data_flags / sizeof data_flags[0], argc, argv, i, err);
+        if (r) return r;
         const char *a = argv[*i];
         if (sw("--balance", a)) return o->sc.balance = 1, 1;
         if (sw("--strict", a)) return o->sc.strict = 1, 1;
@@ -82,7 +55,6 @@ int speech_opts_parse(speech_opts_t *o, int argc, char **argv, int *i, int featu
         if (sw("--no-aug-shift", a)) return o->sc.aug.shift = 0, 1;
         if (sw("--no-aug-noise", a)) return o->sc.aug.noise = 0, 1;
     }
-#undef VAL
     return 0;
 }
 

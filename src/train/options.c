@@ -43,6 +43,39 @@ int opt_match(const char *name, int argc, char **argv, int *i, const char **val,
     return 1;
 }
 
+const char *opt_find(const char *name, int argc, char **argv)
+{
+    const char *found = NULL, *v;
+    char err[ST_ERR_LEN];
+    for (int i = 0; i < argc; i++) {
+        int j = i;
+        if (opt_match(name, argc, argv, &j, &v, err) > 0) found = v;
+    }
+    return found;
+}
+
+int opt_parse(const opt_flag_t *flags, int n, int argc, char **argv, int *i, char *err)
+{
+    for (int k = 0; k < n; k++) {
+        const opt_flag_t *f = &flags[k];
+        const char *v;
+        int r = opt_match(f->name, argc, argv, i, &v, err);
+        if (r < 0) return -1;
+        if (r == 0) continue;
+        long l;
+        switch (f->kind) {
+        case OPT_STR: *(const char **)f->var = v; return 1;
+        case OPT_INT:
+            if (opt_int(f->name, v, (long)f->lo, (long)f->hi, &l, err)) return -1;
+            *(int *)f->var = (int)l;
+            return 1;
+        case OPT_LONG: return opt_int(f->name, v, (long)f->lo, (long)f->hi, (long *)f->var, err) ? -1 : 1;
+        case OPT_DOUBLE: return opt_double(f->name, v, f->lo, f->hi, (double *)f->var, err) ? -1 : 1;
+        }
+    }
+    return 0;
+}
+
 /* A flag without a value; "--flag=..." is an error so typos do not pass silently. */
 static int opt_switch(const char *name, const char *a, char *err)
 {
@@ -83,19 +116,24 @@ void train_config_default(train_config_t *c)
 int train_options_parse(train_config_t *c, int argc, char **argv, int *i, char *err)
 {
     const char *a = argv[*i], *v = NULL;
-    long l;
     int r;
+    const opt_flag_t num[] = {
+        {"--epochs", OPT_INT, &c->epochs, 1, 1000000},
+        {"--batch", OPT_INT, &c->batch, 1, 65536},
+        {"--eval-batch", OPT_INT, &c->eval_batch, 1, 65536},
+        {"--width", OPT_INT, &c->width, 1, 4096},
+        {"--threads", OPT_INT, &c->threads, 0, 4096},
+        {"--lr", OPT_DOUBLE, &c->lr, 0, 1e3},
+        {"--wd", OPT_DOUBLE, &c->wd, 0, 1e3},
+        {"--momentum", OPT_DOUBLE, &c->momentum, 0, 1},
+        {"--warmup", OPT_LONG, &c->warmup, 0, 0x1p40},
+        {"--label-smoothing", OPT_DOUBLE, &c->label_smoothing, 0, 0.999},
+        {"--ckpt-every", OPT_LONG, &c->ckpt_every, 0, 0x1p40},
+        {"--max-steps", OPT_LONG, &c->max_steps, 0, 0x1p40},
+    };
+    if ((r = opt_parse(num, (int)(sizeof num / sizeof num[0]), argc, argv, i, err))) return r;
 #define VAL(name) ((r = opt_match(name, argc, argv, i, &v, err)) != 0)
 #define CHK(expr) do { if (r < 0 || (expr)) return -1; return 1; } while (0)
-    if (VAL("--epochs")) CHK(opt_int("--epochs", v, 1, 1000000, &l, err) || ((c->epochs = (int)l), 0));
-    if (VAL("--batch")) CHK(opt_int("--batch", v, 1, 65536, &l, err) || ((c->batch = (int)l), 0));
-    if (VAL("--eval-batch")) CHK(opt_int("--eval-batch", v, 1, 65536, &l, err) || ((c->eval_batch = (int)l), 0));
-    if (VAL("--width")) CHK(opt_int("--width", v, 1, 4096, &l, err) || ((c->width = (int)l), 0));
-    if (VAL("--threads")) CHK(opt_int("--threads", v, 0, 4096, &l, err) || ((c->threads = (int)l), 0));
-    if (VAL("--lr")) CHK(opt_double("--lr", v, 0, 1e3, &c->lr, err));
-    if (VAL("--wd")) CHK(opt_double("--wd", v, 0, 1e3, &c->wd, err));
-    if (VAL("--momentum")) CHK(opt_double("--momentum", v, 0, 1, &c->momentum, err));
-    if (VAL("--warmup")) CHK(opt_int("--warmup", v, 0, 1L << 40, &c->warmup, err));
     if (VAL("--seed")) {
         if (r < 0) return -1;
         char *end;
@@ -122,9 +160,6 @@ int train_options_parse(train_config_t *c, int argc, char **argv, int *i, char *
     if (VAL("--mix-prob")) CHK(mix_config_set(&c->mix, "prob", v, err));
     if (VAL("--resize")) CHK(mix_config_set(&c->mix, "resize", v, err));
     if (VAL("--fmix-decay")) CHK(mix_config_set(&c->mix, "fmix-decay", v, err));
-    if (VAL("--label-smoothing")) CHK(opt_double("--label-smoothing", v, 0, 0.999, &c->label_smoothing, err));
-    if (VAL("--ckpt-every")) CHK(opt_int("--ckpt-every", v, 0, 1L << 40, &c->ckpt_every, err));
-    if (VAL("--max-steps")) CHK(opt_int("--max-steps", v, 0, 1L << 40, &c->max_steps, err));
     if (VAL("--out")) CHK((c->out_dir = v, 0) || !*v ? st_err(err, "--out: empty path") : 0);
     if (VAL("--resume")) CHK((c->resume = v, 0) || !*v ? st_err(err, "--resume: empty path") : 0);
     if (VAL("--progress")) {

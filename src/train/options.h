@@ -35,5 +35,27 @@ int opt_double(const char *flag, const char *s, double lo, double hi, double *ou
 /* For "--flag value" / "--flag=value": returns 1 and sets *val if argv[*i] is `name`, 0 if
  * not, -1 with err when the value is missing. Advances *i past a separate value. */
 int opt_match(const char *name, int argc, char **argv, int *i, const char **val, char *err);
+/* The value of the last "--flag value" / "--flag=value" in argv[0..argc), or NULL: a look
+ * ahead (e.g. for --resume) before the real parse, which reports malformed flags. */
+const char *opt_find(const char *name, int argc, char **argv);
+
+/* A program's own value flags as a table, so its parse loop is the list of its flags:
+ *   const opt_flag_t flags[] = {{"--model", OPT_STR, &model, 0, 0},
+ *                               {"--batch", OPT_INT, &batch, 1, 65536}};
+ *   int r = opt_parse(flags, 2, argc, argv, &i, err);
+ * OPT_STR stores the value (const char *), OPT_INT / OPT_LONG / OPT_DOUBLE parse it with
+ * opt_int / opt_double into an int / long / double within [lo, hi] (inclusive). Integer
+ * bounds are doubles so one table type serves every kind; bounds up to 2^53 are exact. */
+typedef enum { OPT_STR, OPT_INT, OPT_LONG, OPT_DOUBLE } opt_kind_t;
+typedef struct {
+    const char *name;   /* "--flag"; "--flag value" and "--flag=value" both match */
+    opt_kind_t kind;
+    void *var;          /* const char ** / int * / long * / double *, set only on success */
+    double lo, hi;      /* accepted range (OPT_INT, OPT_DOUBLE) */
+} opt_flag_t;
+/* Like opt_match over the whole table: 1 when argv[*i] was one of the flags (value stored,
+ * *i at the last argument used), 0 when none, -1 with err (missing, malformed or out-of-range
+ * value; the message names the flag and the value). */
+int opt_parse(const opt_flag_t *flags, int n, int argc, char **argv, int *i, char *err);
 
 #endif

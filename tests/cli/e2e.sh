@@ -3,9 +3,11 @@
 #   train 2 epochs at width 4, eval, predict (CSV checked), features; resume after kill -9
 #   and after Ctrl-C mid-epoch gives the same final checkpoint bytes as an uninterrupted run;
 #   bad input gives one clear line and a non-zero status, never a crash.
-# usage: e2e.sh SPEECHTRAIN MAKE_CORPUS WORKDIR
+#   Flag values that are missing, malformed or out of range are usage errors (status 2) of
+#   every command, imagetrain included when it is built.
+# usage: e2e.sh SPEECHTRAIN MAKE_CORPUS WORKDIR [IMAGETRAIN]
 set -uo pipefail
-st=$1 mk=$2 work=$3
+st=$1 mk=$2 work=$3 it=${4:-}
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 ok() { echo "ok: $*"; }
@@ -110,6 +112,36 @@ expect_error "not a checkpoint" "notadir" eval --model "$work/notadir" --data "$
 expect_error "predict without --audio" "--audio" predict --model "$work/run/best.ckpt"
 expect_error "predict into a missing folder" "nodir" predict --model "$work/run/best.ckpt" --audio "$work/audio" --out "$work/nodir/s.csv" --quiet
 [[ ! -e "$work/nodir" ]] || fail "predict left a partial output"
+
+# ---- bad flag values: status 2, one line naming the flag and the value (parsed before any work)
+expect_usage() {   # description pattern program args...
+  local what=$1 pat=$2 prog=$3; shift 3
+  "$prog" "$@" >"$work/err.out" 2>"$work/err.log"
+  local rc=$?
+  [[ $rc -eq 2 ]] || { cat "$work/err.log"; fail "$what: exit status $rc, expected 2"; return; }
+  [[ $(wc -l <"$work/err.log") -eq 1 ]] && grep -q -- "$pat" "$work/err.log" ||
+    { cat "$work/err.log"; fail "$what: expected one line with '$pat'"; return; }
+  ok "$what: $(cat "$work/err.log")"
+}
+ck=$work/run/best.ckpt
+expect_usage "train: out-of-range --silence-frac" "--silence-frac: 11 is out of range" "$st" train --silence-frac 11
+expect_usage "train: empty --data" "--data: empty path" "$st" train --data=
+expect_usage "eval: malformed --threads" "--threads: 'x' is not a whole number" "$st" eval --model "$ck" --threads x
+expect_usage "eval: --model without value" "--model: missing value" "$st" eval --model
+expect_usage "eval: unknown --split" "--split: 'bogus'" "$st" eval --model "$ck" --split bogus
+expect_usage "predict: out-of-range --batch" "--batch: 0 is out of range" "$st" predict --model "$ck" --audio "$work/audio" --batch=0
+expect_usage "predict: --fallback without value" "--fallback: missing value" "$st" predict --model "$ck" --fallback
+expect_usage "features: out-of-range --n-mels" "--n-mels: 5000 is out of range" "$st" features "$wav" --n-mels 5000
+expect_usage "features: malformed --fmin" "--fmin: 'x' is not a number" "$st" features "$wav" --fmin x
+expect_usage "features: --out without value" "--out: missing value" "$st" features "$wav" --out
+if "$st" preview --help >/dev/null 2>&1; then
+  expect_usage "preview: out-of-range --pairs" "--pairs: 17 is out of range" "$st" preview --out "$work/p.png" --pairs 17
+  expect_usage "preview: --alpha without value" "--alpha: missing value" "$st" preview --out "$work/p.png" --alpha
+fi
+if [[ -n $it ]]; then
+  expect_usage "imagetrain: out-of-range --pad" "--pad: 17 is out of range" "$it" --pad 17
+  expect_usage "imagetrain: malformed --val" "--val: 'x' is not a whole number" "$it" --val x
+fi
 
 [[ $fails -eq 0 ]] && echo "e2e: all passed" || echo "e2e: $fails failed"
 exit $((fails > 0))

@@ -9,6 +9,7 @@
 
 #include "audio/audio.h"
 #include "audio/augment.h"
+#include "check_main.h"
 #include "common/err.h"
 #include "common/npy.h"
 #include "common/rng.h"
@@ -286,11 +287,6 @@ static Suite *suite(void)
 
 int main(void)
 {
-    fixtures = getenv("ST_FIXTURES");
-    if (!fixtures) fixtures = "tests/fixtures";
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    fixtures = check_fixtures_dir();
+    return check_run(suite());
 }

@@ -15,6 +15,7 @@
 
 #include "audio/audio.h"
 #include "audio/speechcommands.h"
+#include "check_main.h"
 #include "common/err.h"
 
 static const char *fixtures;
@@ -120,6 +121,24 @@ static sc_dataset_t *open_ds(const char *dir, sc_options_t *o, char *err)
     return sc_open(dir, &fc, o, err);
 }
 
+/* open_ds that must succeed. */
+static sc_dataset_t *open_ok(const char *dir, sc_options_t *o)
+{
+    char err[ST_ERR_LEN];
+    sc_dataset_t *d = open_ds(dir, o, err);
+    ck_assert_msg(d != NULL, "%s", err);
+    return d;
+}
+
+/* The default options without the cache, which only test_cache_and_invalidation wants. */
+static sc_options_t options_uncached(void)
+{
+    sc_options_t o;
+    sc_options_default(&o);
+    o.use_cache = 0;
+    return o;
+}
+
 static int name_index(const char *path)
 {
     const char *base = strrchr(path, '/') + 1;
@@ -143,12 +162,8 @@ END_TEST
 START_TEST(test_split_by_hash_and_labels)
 {
     char *dir = make_layout();
-    sc_options_t o;
-    sc_options_default(&o);
-    o.use_cache = 0;
-    char err[ST_ERR_LEN];
-    sc_dataset_t *d = open_ds(dir, &o, err);
-    ck_assert_msg(d != NULL, "%s", err);
+    sc_options_t o = options_uncached();
+    sc_dataset_t *d = open_ok(dir, &o);
     int words_per_split[SC_NSPLITS] = {0}, seen = 0;
     for (int i = 0; i < nnames; i++) words_per_split[expect_split[i]]++;
     for (int s = 0; s < SC_NSPLITS; s++) {
@@ -199,13 +214,9 @@ START_TEST(test_split_by_lists)
     f = fopen(path, "w");
     fprintf(f, "%s/%s\n", words[2], names[2]);
     fclose(f);
-    sc_options_t o;
-    sc_options_default(&o);
-    o.use_cache = 0;
+    sc_options_t o = options_uncached();
     o.silence_frac = 0.0;
-    char err[ST_ERR_LEN];
-    sc_dataset_t *d = open_ds(dir, &o, err);
-    ck_assert_msg(d != NULL, "%s", err);
+    sc_dataset_t *d = open_ok(dir, &o);
     ck_assert_int_eq(sc_count(d, SC_VALIDATION), 2);
     ck_assert_int_eq(sc_count(d, SC_TEST), 1);
     ck_assert_int_eq(sc_count(d, SC_TRAIN), nnames - 3);
@@ -225,12 +236,8 @@ START_TEST(test_bad_file_skip_and_strict)
     FILE *f = fopen(path, "w");
     fputs("not a wav file\n", f);
     fclose(f);
-    sc_options_t o;
-    sc_options_default(&o);
-    o.use_cache = 0;
-    char err[ST_ERR_LEN];
-    sc_dataset_t *d = open_ds(dir, &o, err);
-    ck_assert_msg(d != NULL, "%s", err);
+    sc_options_t o = options_uncached();
+    sc_dataset_t *d = open_ok(dir, &o);
     ck_assert_int_eq(sc_skipped(d), 1);
     int total = 0;
     for (int s = 0; s < SC_NSPLITS; s++)
@@ -249,6 +256,7 @@ START_TEST(test_bad_file_skip_and_strict)
     feat_config_default(&fc);
     o.log = mem;
     o.quiet = 0;
+    char err[ST_ERR_LEN];
     d = sc_open(dir, &fc, &o, err);
     fclose(mem);
     ck_assert_ptr_nonnull(d);
@@ -272,16 +280,12 @@ START_TEST(test_missing_noise_is_an_error)
     char cmd[2100];
     snprintf(cmd, sizeof cmd, "rm -r '%s/_background_noise_'", dir);
     ck_assert_int_eq(system(cmd), 0);
-    sc_options_t o;
-    sc_options_default(&o);
-    o.use_cache = 0;
+    sc_options_t o = options_uncached();
     char err[ST_ERR_LEN];
     ck_assert_ptr_null(open_ds(dir, &o, err));
     ck_assert_msg(strstr(err, "_background_noise_"), "%s", err);
     o.silence_frac = 0;
-    sc_dataset_t *d = open_ds(dir, &o, err);
-    ck_assert_msg(d != NULL, "%s", err);
-    sc_free(d);
+    sc_free(open_ok(dir, &o));
     ck_assert_ptr_null(open_ds("/nonexistent/dir", &o, err));
     ck_assert_msg(strstr(err, "/nonexistent/dir"), "%s", err);
     rm_tree(dir);
@@ -295,9 +299,7 @@ START_TEST(test_no_command_word_is_an_error)
     char cmd[2100];
     snprintf(cmd, sizeof cmd, "rm -r '%s/yes' '%s/no' '%s/stop'", dir, dir, dir);
     ck_assert_int_eq(system(cmd), 0);
-    sc_options_t o;
-    sc_options_default(&o);
-    o.use_cache = 0;
+    sc_options_t o = options_uncached();
     char err[ST_ERR_LEN];
     ck_assert_ptr_null(open_ds(dir, &o, err));
     ck_assert_msg(strstr(err, "not in the Speech Commands layout") && strstr(err, dir), "%s", err);
@@ -319,15 +321,12 @@ START_TEST(test_cache_and_invalidation)
     char *dir = make_layout();
     sc_options_t o;
     sc_options_default(&o);
-    char err[ST_ERR_LEN];
-    sc_dataset_t *a = open_ds(dir, &o, err);
-    ck_assert_msg(a != NULL, "%s", err);
+    sc_dataset_t *a = open_ok(dir, &o);
     ck_assert_int_eq(sc_cache_hit(a), 0);
     char cache[2048];
     snprintf(cache, sizeof cache, "%s/.speechtrain-cache-16000-16000.bin", dir);
     ck_assert_int_eq(access(cache, R_OK), 0);
-    sc_dataset_t *b = open_ds(dir, &o, err);
-    ck_assert_msg(b != NULL, "%s", err);
+    sc_dataset_t *b = open_ok(dir, &o);
     ck_assert_int_eq(sc_cache_hit(b), 1);
     for (int s = 0; s < SC_NSPLITS; s++) {
         ck_assert_int_eq(sc_count(a, s), sc_count(b, s));
@@ -339,7 +338,7 @@ START_TEST(test_cache_and_invalidation)
     /* Decoded samples are the 16-bit values written (exact int16 storage). */
     float clip[16000];
     const char *p0 = sc_path(a, SC_VALIDATION, 0);
-    char path[2048];
+    char path[2048], err[ST_ERR_LEN];
     snprintf(path, sizeof path, "%s/%s", dir, p0);
     float ref[16000];
     ck_assert_int_eq(audio_load_clip(path, 16000, 16000, ref, err), 0);
@@ -359,8 +358,7 @@ START_TEST(test_cache_and_invalidation)
     struct stat st1;
     ck_assert_int_eq(stat(path, &st1), 0);
     ck_assert_int_eq(st0.st_size, st1.st_size);
-    b = open_ds(dir, &o, err);
-    ck_assert_msg(b != NULL, "%s", err);
+    b = open_ok(dir, &o);
     ck_assert_int_eq(sc_cache_hit(b), 0);
     sc_waveform(b, SC_VALIDATION, 0, 0, clip);
     ck_assert_float_eq_tol(clip[10], 0.1f, 1e-4);
@@ -372,8 +370,7 @@ START_TEST(test_cache_and_invalidation)
     long sz = ftell(f);
     ck_assert_int_eq(ftruncate(fileno(f), sz / 2), 0);
     fclose(f);
-    b = open_ds(dir, &o, err);
-    ck_assert_msg(b != NULL, "%s", err);
+    b = open_ok(dir, &o);
     ck_assert_int_eq(sc_cache_hit(b), 0);
     sc_free(b);
     sc_free(a);
@@ -398,13 +395,9 @@ static float *batch(const sc_dataset_t *d, int split, long epoch, int threads, i
 START_TEST(test_reproducible_across_threads)
 {
     char *dir = make_layout();
-    sc_options_t o;
-    sc_options_default(&o);
-    o.use_cache = 0;
+    sc_options_t o = options_uncached();
     o.seed = 11;
-    char err[ST_ERR_LEN];
-    sc_dataset_t *d = open_ds(dir, &o, err);
-    ck_assert_msg(d != NULL, "%s", err);
+    sc_dataset_t *d = open_ok(dir, &o);
     int n, m;
     int *la = malloc(256 * sizeof(int)), *lb = malloc(256 * sizeof(int));
     float *a = batch(d, SC_TRAIN, 2, 1, la, &n);
@@ -420,7 +413,7 @@ START_TEST(test_reproducible_across_threads)
     float *ev2 = batch(d, SC_VALIDATION, 5, 1, lb, &m);
     ck_assert_int_eq(memcmp(ev1, ev2, (size_t)n * 1024 * sizeof *ev1), 0); /* no augmentation */
     o.seed = 12;
-    sc_dataset_t *e = open_ds(dir, &o, err);
+    sc_dataset_t *e = open_ok(dir, &o);
     float *t2 = batch(e, SC_TRAIN, 2, 1, lb, &m);
     ck_assert_int_ne(memcmp(a, t2, (size_t)m * 1024 * sizeof *a), 0);
     float *ev3 = batch(e, SC_VALIDATION, 0, 1, lb, &m);
@@ -453,16 +446,12 @@ END_TEST
 START_TEST(test_silence_items)
 {
     char *dir = make_layout();
-    sc_options_t o;
-    sc_options_default(&o);
-    o.use_cache = 0;
+    sc_options_t o = options_uncached();
     o.augment = 0;
-    char err[ST_ERR_LEN];
-    sc_dataset_t *d = open_ds(dir, &o, err);
-    ck_assert_msg(d != NULL, "%s", err);
+    sc_dataset_t *d = open_ok(dir, &o);
     /* Concatenated noise as written (3.5 s -> 3 windows of 1 s). */
     float *noise = malloc(56000 * sizeof *noise);
-    char path[2048];
+    char path[2048], err[ST_ERR_LEN];
     long got = 0;
     for (int j = 0; j < 2; j++) {
         float *x;
@@ -509,12 +498,8 @@ END_TEST
 START_TEST(test_epoch_order)
 {
     char *dir = make_layout();
-    sc_options_t o;
-    sc_options_default(&o);
-    o.use_cache = 0;
-    char err[ST_ERR_LEN];
-    sc_dataset_t *d = open_ds(dir, &o, err);
-    ck_assert_msg(d != NULL, "%s", err);
+    sc_options_t o = options_uncached();
+    sc_dataset_t *d = open_ok(dir, &o);
     int n = sc_count(d, SC_TRAIN);
     int *ord = malloc(3 * n * sizeof *ord), *ord2 = malloc(3 * n * sizeof *ord);
     sc_epoch_order(d, SC_TRAIN, 0, ord, 2 * n + 5);
@@ -534,7 +519,7 @@ START_TEST(test_epoch_order)
     sc_free(d);
     /* Balanced: 4 classes present in training (yes, no, stop, unknown) plus silence. */
     o.balance = 1;
-    d = open_ds(dir, &o, err);
+    d = open_ok(dir, &o);
     int draws = 50000;
     int *big = malloc(draws * sizeof *big), cnt[SC_NCLASSES] = {0}, present = 0;
     sc_epoch_order(d, SC_TRAIN, 0, big, draws);
@@ -581,11 +566,6 @@ static Suite *suite(void)
 
 int main(void)
 {
-    fixtures = getenv("ST_FIXTURES");
-    if (!fixtures) fixtures = "tests/fixtures";
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    fixtures = check_fixtures_dir();
+    return check_run(suite());
 }

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "common/atomicfile.h"
 #include "common/err.h"
 #include "common/npy.h"
@@ -248,8 +249,7 @@ END_TEST
 
 int main(void)
 {
-    fixtures = getenv("ST_FIXTURES");
-    if (!fixtures) fixtures = "tests/fixtures";
+    fixtures = check_fixtures_dir();
     Suite *s = suite_create("common");
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 60);
@@ -264,9 +264,5 @@ int main(void)
     tcase_add_test(tc, test_npy_roundtrip_and_truncation);
     tcase_add_test(tc, test_atomic_abort_keeps_old_file);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "common/err.h"
 #include "common/npy.h"
 #include "common/rng.h"
@@ -63,6 +64,24 @@ static void patch_byte(const char *path, long off, int value)
     fclose(f);
 }
 
+/* The training split's channel statistics against numpy's float64 mean/std in the fixture
+ * stats_npy (mean then std); float32 output, so 1e-6. */
+static void assert_train_stats(const cifar_t *c, const char *stats_npy)
+{
+    float *ref;
+    int nd;
+    int64_t shape[NPY_MAX_DIMS];
+    char err[ST_ERR_LEN];
+    ck_assert_msg(npy_read_f32(fixture(stats_npy), &ref, &nd, shape, err) == 0, "%s", err);
+    float mean[3], std[3];
+    cifar_channel_stats(c->pix[CIFAR_TRAIN], c->n[CIFAR_TRAIN], mean, std);
+    for (int k = 0; k < 3; k++) {
+        ck_assert_float_eq_tol(mean[k], ref[k], 1e-6);
+        ck_assert_float_eq_tol(std[k], ref[3 + k], 1e-6);
+    }
+    free(ref);
+}
+
 START_TEST(test_cifar10_load_matches_numpy)
 {
     cifar_t c;
@@ -79,18 +98,7 @@ START_TEST(test_cifar10_load_matches_numpy)
     for (int i = 0; i < 10; i++) ck_assert_int_eq(c.label[CIFAR_TEST][i], l[50 + i]);
     npy_free(&lab);
 
-    /* Channel statistics against numpy's float64 mean/std; float32 output, so 1e-6. */
-    float *ref;
-    int nd;
-    int64_t shape[NPY_MAX_DIMS];
-    ck_assert_msg(npy_read_f32(fixture("cifar10_stats.npy"), &ref, &nd, shape, err) == 0, "%s", err);
-    float mean[3], std[3];
-    cifar_channel_stats(c.pix[CIFAR_TRAIN], c.n[CIFAR_TRAIN], mean, std);
-    for (int k = 0; k < 3; k++) {
-        ck_assert_float_eq_tol(mean[k], ref[k], 1e-6);
-        ck_assert_float_eq_tol(std[k], ref[3 + k], 1e-6);
-    }
-    free(ref);
+    assert_train_stats(&c, "cifar10_stats.npy");
     cifar_free(&c);
 }
 END_TEST
@@ -105,17 +113,7 @@ START_TEST(test_cifar100_load)
     ck_assert_int_eq(c.n_classes, 100);
     ck_assert_int_eq(c.n[CIFAR_TRAIN], 20);
     ck_assert_int_eq(c.n[CIFAR_TEST], 10);
-    float *ref;
-    int nd;
-    int64_t shape[NPY_MAX_DIMS];
-    ck_assert_msg(npy_read_f32(fixture("cifar100_stats.npy"), &ref, &nd, shape, err) == 0, "%s", err);
-    float mean[3], std[3];
-    cifar_channel_stats(c.pix[CIFAR_TRAIN], c.n[CIFAR_TRAIN], mean, std);
-    for (int k = 0; k < 3; k++) {
-        ck_assert_float_eq_tol(mean[k], ref[k], 1e-6);
-        ck_assert_float_eq_tol(std[k], ref[3 + k], 1e-6);
-    }
-    free(ref);
+    assert_train_stats(&c, "cifar100_stats.npy");
     ck_assert_str_eq(cifar_class_names(100)[99], "worm");
     ck_assert_str_eq(cifar_class_names(10)[9], "truck");
     cifar_free(&c);
@@ -350,11 +348,8 @@ END_TEST
 
 int main(void)
 {
-    fixtures = getenv("ST_FIXTURES");
-    if (!fixtures) {
-        fprintf(stderr, "ST_FIXTURES not set\n");
-        return 1;
-    }
+    fixtures = check_require_env("ST_FIXTURES");
+    if (!fixtures) return EXIT_FAILURE;
     snprintf(tmpdir, sizeof tmpdir, "/tmp/st_image_XXXXXX");
     if (!mkdtemp(tmpdir)) return 1;
     Suite *s = suite_create("image");
@@ -369,12 +364,7 @@ int main(void)
     tcase_add_test(tc, test_canvas_png_roundtrip);
     tcase_add_test(tc, test_viridis);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
-    return failed ? 1 : 0;
+    int status = check_run(s);
+    check_rm_tmpdir(tmpdir);
+    return status;
 }

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <png.h>
 
+#include "check_main.h"
 #include "pngread.h"
 #include <sndfile.h>
 #include <stdio.h>
@@ -223,13 +224,10 @@ END_TEST
 
 int main(void)
 {
-    fixtures = getenv("ST_FIXTURES");
-    imagetrain = getenv("IMAGETRAIN");
-    speechtrain = getenv("SPEECHTRAIN");
-    if (!fixtures || !imagetrain || !speechtrain) {
-        fprintf(stderr, "ST_FIXTURES, IMAGETRAIN and SPEECHTRAIN must be set\n");
-        return 1;
-    }
+    fixtures = check_require_env("ST_FIXTURES");
+    imagetrain = check_require_env("IMAGETRAIN");
+    speechtrain = check_require_env("SPEECHTRAIN");
+    if (!fixtures || !imagetrain || !speechtrain) return EXIT_FAILURE;
     snprintf(tmpdir, sizeof tmpdir, "/tmp/st_imagetrain_XXXXXX");
     if (!mkdtemp(tmpdir)) return 1;
     Suite *s = suite_create("imagetrain");
@@ -241,12 +239,7 @@ int main(void)
     tcase_add_test(tc, test_imagetrain_bad_input);
     tcase_add_test(tc, test_preview_cli);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
-    return failed ? 1 : 0;
+    int status = check_run(s);
+    check_rm_tmpdir(tmpdir);
+    return status;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "common/err.h"
 #include "image/canvas.h"
 #include "image/cifar.h"
@@ -147,11 +148,8 @@ END_TEST
 
 int main(void)
 {
-    fixtures = getenv("ST_FIXTURES");
-    if (!fixtures) {
-        fprintf(stderr, "ST_FIXTURES not set\n");
-        return 1;
-    }
+    fixtures = check_require_env("ST_FIXTURES");
+    if (!fixtures) return EXIT_FAILURE;
     snprintf(tmpdir, sizeof tmpdir, "/tmp/st_preview_XXXXXX");
     if (!mkdtemp(tmpdir)) return 1;
     Suite *s = suite_create("preview");
@@ -161,12 +159,7 @@ int main(void)
     tcase_add_test(tc, test_preview_png_size_and_tiles);
     tcase_add_test(tc, test_preview_spectrogram_and_errors);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
-    return failed ? 1 : 0;
+    int status = check_run(s);
+    check_rm_tmpdir(tmpdir);
+    return status;
 }

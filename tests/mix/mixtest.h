@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "check_main.h"
 #include "common/npy.h"
 #include "common/rng.h"
 #include "mix/mix.h"
@@ -15,8 +16,7 @@
 static inline const char *fixture(const char *name)
 {
     static char buf[1024];
-    const char *d = getenv("ST_FIXTURES");
-    snprintf(buf, sizeof buf, "%s/mix/%s", d ? d : "tests/fixtures", name);
+    snprintf(buf, sizeof buf, "%s/mix/%s", check_fixtures_dir(), name);
     return buf;
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "mixtest.h"
 
 #ifdef _OPENMP
@@ -590,9 +591,5 @@ int main(void)
     tcase_add_test(t, test_apply_bad_args);
     tcase_add_test(t, test_onehot);
     suite_add_tcase(s, t);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s);
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "mix/gauss.h"
 #include "mixtest.h"
 
@@ -520,9 +521,5 @@ int main(void)
     tcase_add_test(t, test_fmix_lowfreq);
     tcase_add_test(t, test_fmix_spectrum_power);
     suite_add_tcase(s, t);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "common/err.h"
 #include "common/rng.h"
 #include "model/checkpoint.h"
@@ -308,12 +309,9 @@ int main(void)
     tcase_add_test(tc, test_reproducible);
     tcase_add_test(tc, test_init_like_pytorch);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int status = check_run(s);
     const char *files[] = {"a.ckpt", "b.ckpt", "bad.ckpt"};
     for (int i = 0; i < 3; i++) unlink(path_of(files[i]));
     rmdir(dir);
-    return failed ? 1 : 0;
+    return status;
 }

@@ -15,29 +15,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "common/err.h"
 #include "common/npy.h"
 #include "model/layers.h"
 #include "model/model.h"
+#include "modeltest.h"
 
 static const char *fixtures;
 
-typedef struct {
-    float *d;
-    size_t n;
-    int64_t shape[NPY_MAX_DIMS];
-    int ndim;
-} arr_t;
-
 static arr_t load(const char *cs, const char *key)
 {
-    char path[1024], err[ST_ERR_LEN];
+    char path[1024];
     snprintf(path, sizeof path, "%s/model/conv_%s_%s.npy", fixtures, cs, key);
-    arr_t a = {0};
-    if (npy_read_f32(path, &a.d, &a.ndim, a.shape, err) != 0) ck_abort_msg("%s", err);
-    a.n = 1;
-    for (int i = 0; i < a.ndim; i++) a.n *= (size_t)a.shape[i];
-    return a;
+    return arr_load(path);
 }
 
 /* (N, C, HW) <-> (C, N, HW) */
@@ -49,13 +40,6 @@ static float *swap01(const float *a, int d0, int d1, size_t inner)
             memcpy(b + ((size_t)j * d0 + i) * inner, a + ((size_t)i * d1 + j) * inner,
                    inner * sizeof(float));
     return b;
-}
-
-static double rms(const float *a, size_t n)
-{
-    double s = 0;
-    for (size_t i = 0; i < n; i++) s += (double)a[i] * a[i];
-    return sqrt(s / (n ? n : 1));
 }
 
 static void close_all(const char *what, const float *got, const float *want, size_t n,
@@ -191,11 +175,8 @@ END_TEST
 
 int main(void)
 {
-    fixtures = getenv("ST_FIXTURES");
-    if (!fixtures) {
-        fprintf(stderr, "ST_FIXTURES is not set\n");
-        return 1;
-    }
+    fixtures = check_require_env("ST_FIXTURES");
+    if (!fixtures) return EXIT_FAILURE;
     if (!getenv("OMP_NUM_THREADS")) model_set_threads(2);  /* valgrind runs set 1 */
     Suite *s = suite_create("model_conv");
     TCase *tc = tcase_create("conv");
@@ -205,9 +186,5 @@ int main(void)
     tcase_add_loop_test(tc, test_im2col, 0, 4);
     tcase_add_test(tc, test_model_algos_agree);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s);
 }

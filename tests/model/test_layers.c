@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "common/rng.h"
 #include "model/layers.h"
 #include "model/model.h"
@@ -295,9 +296,5 @@ int main(void)
     tcase_add_test(tc, test_head);
     tcase_add_test(tc, test_model_backward_accumulates);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s);
 }

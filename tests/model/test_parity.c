@@ -12,28 +12,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "common/err.h"
 #include "common/npy.h"
 #include "model/model.h"
+#include "modeltest.h"
 
 static const char *fixtures;
 
-typedef struct {
-    float *d;
-    size_t n;
-    int64_t shape[NPY_MAX_DIMS];
-    int ndim;
-} arr_t;
-
 static arr_t load(const char *name)
 {
-    char path[1024], err[ST_ERR_LEN];
+    char path[1024];
     snprintf(path, sizeof path, "%s/model/%s", fixtures, name);
-    arr_t a = {0};
-    if (npy_read_f32(path, &a.d, &a.ndim, a.shape, err) != 0) ck_abort_msg("%s", err);
-    a.n = 1;
-    for (int i = 0; i < a.ndim; i++) a.n *= (size_t)a.shape[i];
-    return a;
+    return arr_load(path);
 }
 
 static model_config_t cfg;
@@ -61,13 +52,6 @@ static model_t *load_model(void)
     memcpy(model_params(m), p.d, p.n * sizeof(float));
     free(p.d);
     return m;
-}
-
-static double rms(const float *a, size_t n)
-{
-    double s = 0;
-    for (size_t i = 0; i < n; i++) s += (double)a[i] * a[i];
-    return sqrt(s / (n ? n : 1));
 }
 
 /* Checks |got - want| <= rtol*|want| + atol element-wise; reports the worst. */
@@ -201,11 +185,8 @@ END_TEST
 
 int main(void)
 {
-    fixtures = getenv("ST_FIXTURES");
-    if (!fixtures) {
-        fprintf(stderr, "ST_FIXTURES is not set\n");
-        return 1;
-    }
+    fixtures = check_require_env("ST_FIXTURES");
+    if (!fixtures) return EXIT_FAILURE;
     if (!getenv("OMP_NUM_THREADS")) model_set_threads(2);  /* valgrind runs set 1 */
     Suite *s = suite_create("model_parity");
     TCase *tc = tcase_create("parity");
@@ -215,9 +196,5 @@ int main(void)
     tcase_add_test(tc, test_sgd_three_steps);
     tcase_add_test(tc, test_lr_schedules);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s);
 }

@@ -114,6 +114,7 @@ mix_ctx_t *mix_init(const mix_config_t *c, int max_n, int C, int H, int W, int K
     for (int j = 0; j < c->ncand; j++)
         pieces |= c->cand[j] != MIX_RESIZEMIX && c->weights[c->cand[j]] > 0.0;
     size_t nsaved = pieces && !c->elem ? n / 2 + MIX_MAX_PIECES : 1;
+    if (nsaved > n) nsaved = n; /* a row is saved at most once */
     m->saved = malloc(nsaved * m->row * sizeof *m->saved);
     m->slot = malloc(n * sizeof *m->slot);
     m->saved_row = malloc(n * sizeof *m->saved_row);

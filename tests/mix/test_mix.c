@@ -419,7 +419,8 @@ START_TEST(test_threads_same_bytes)
 #ifndef _OPENMP
     ck_abort_msg("built without OpenMP");
 #else
-    static const int sh[][4] = {{256, 3, 32, 32}, {64, 1, 40, 101}, {33, 3, 33, 17}};
+    /* the last: 7 pieces of 20 big rows, nearly every row saved */
+    static const int sh[][4] = {{256, 3, 32, 32}, {64, 1, 40, 101}, {33, 3, 33, 17}, {20, 3, 64, 64}};
     for (size_t s = 0; s < sizeof sh / sizeof sh[0]; s++) {
         int n = sh[s][0], C = sh[s][1], H = sh[s][2], W = sh[s][3];
         size_t nx = (size_t)n * C * H * W;

@@ -29,15 +29,14 @@
 #define COL_CAP_FLOATS ((size_t)16 << 20)
 #endif
 /* Winograd transform buffers (V and M, floats each) unless one image or half of the
- * transformed weights need more (conv_wino.c): 4 Mi floats = 16 MiB each, so V and M of a
- * chunk still fit the 32 MiB L3 together, and a chunk holds more tiles: fewer, wider
- * per-frequency GEMMs. Measured with the BN fix in, old and new alternating: 4 Mi against
- * 1 Mi gives +6 % at k = 64 batch 256, +7 % at batch 64 and +8.5 % at width 16 batch 64 (the
- * demo preset, whose 16-channel GEMMs are the shortest); 16 Mi is no better than 4 Mi. An
- * earlier sweep without the BN fix found 1-2 Mi best in a quiet period and 4 Mi best in a
- * loaded one. */
+ * transformed weights need more (conv_wino.c): 1 Mi floats = 4 MiB each, so a chunk's V and
+ * M stay in the 32 MiB L3 between the transforms and the GEMMs (F(4x4, 3x3), 0.5, 1, 2, 4 Mi
+ * measured at batch 256: 1-2 Mi best, 0.5 Mi 2 % and 4 Mi 4 % slower). Which cap wins
+ * depends on how busy the host is: with the box loaded 4 Mi was 6-8 % faster, on a quiet
+ * box 1 Mi is 5-7 % faster (k = 64 batch 256, width 16 batch 64, and the whole demo-preset
+ * training loop, old and new alternating); the benchmarks are for a quiet box. */
 #ifndef WINO_CAP_FLOATS
-#define WINO_CAP_FLOATS ((size_t)4 << 20)
+#define WINO_CAP_FLOATS ((size_t)1 << 20)
 #endif
 
 enum { G_STEM, G_L1, G_L2, G_L3, G_L4, G_HEAD, N_GROUPS };

@@ -1,11 +1,16 @@
-/* check_main.h: the part of main() that every Check suite shares. tests/meson.build puts
- * tests/ on the include path of every suite (through check_dep). */
+/* check_main.h: what every Check suite shares: main()'s runner and the fixture loader.
+ * tests/meson.build puts tests/ and src/ on the include path of every suite (check_dep). */
 #ifndef ST_TESTS_CHECK_MAIN_H
 #define ST_TESTS_CHECK_MAIN_H
 
 #include <check.h>
 #include <stdio.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
+
+#include "common/err.h"
+#include "common/npy.h"
 
 /* The fixtures folder: ST_FIXTURES (meson sets it), else tests/fixtures, so a suite also runs
  * by hand from the source root. */
@@ -41,6 +46,25 @@ static inline int check_run(Suite *s)
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+/* A float32 fixture array and its shape. */
+typedef struct {
+    float *d;
+    size_t n;
+    int64_t shape[NPY_MAX_DIMS];
+    int ndim;
+} arr_t;
+
+/* Loads the .npy at path; fails the test when it cannot. */
+static inline arr_t arr_load(const char *path)
+{
+    char err[ST_ERR_LEN];
+    arr_t a = {0};
+    if (npy_read_f32(path, &a.d, &a.ndim, a.shape, err) != 0) ck_abort_msg("%s", err);
+    a.n = 1;
+    for (int i = 0; i < a.ndim; i++) a.n *= (size_t)a.shape[i];
+    return a;
 }
 
 #endif

@@ -25,15 +25,9 @@ static char *fixture(const char *name)
 
 static float *load_npy(const char *name, long *n)
 {
-    float *d;
-    int ndim;
-    int64_t shape[NPY_MAX_DIMS];
-    char err[ST_ERR_LEN];
-    int rc = npy_read_f32(fixture(name), &d, &ndim, shape, err);
-    ck_assert_msg(rc == 0, "%s", err);
-    *n = 1;
-    for (int i = 0; i < ndim; i++) *n *= shape[i];
-    return d;
+    arr_t a = arr_load(fixture(name));
+    *n = (long)a.n;
+    return a.d;
 }
 
 /* Our decode of fixture file f must match torchaudio's within tol (absolute). */

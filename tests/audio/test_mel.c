@@ -27,16 +27,11 @@ static char *fixture(const char *name)
 
 static float *load_npy(const char *name, int64_t *rows, int64_t *cols)
 {
-    float *d;
-    int ndim;
-    int64_t shape[NPY_MAX_DIMS];
-    char err[ST_ERR_LEN];
-    int rc = npy_read_f32(fixture(name), &d, &ndim, shape, err);
-    ck_assert_msg(rc == 0, "%s", err);
-    ck_assert_int_eq(ndim, 2);
-    *rows = shape[0];
-    *cols = shape[1];
-    return d;
+    arr_t a = arr_load(fixture(name));
+    ck_assert_int_eq(a.ndim, 2);
+    *rows = a.shape[0];
+    *cols = a.shape[1];
+    return a.d;
 }
 
 static int read_setting(const char *want, feat_config_t *c)

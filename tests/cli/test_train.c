@@ -79,15 +79,9 @@ static train_data_t mem_data(mem_t *m, int c, int h, int w, int k)
 
 static float *load_f32(const char *path, size_t *count)
 {
-    float *d;
-    int nd;
-    int64_t shape[NPY_MAX_DIMS];
-    char err[ST_ERR_LEN];
-    ck_assert_msg(npy_read_f32(path, &d, &nd, shape, err) == 0, "%s", err);
-    size_t c = 1;
-    for (int i = 0; i < nd; i++) c *= (size_t)shape[i];
-    if (count) *count = c;
-    return d;
+    arr_t a = arr_load(path);
+    if (count) *count = a.n;
+    return a.d;
 }
 
 static void quiet_config(train_config_t *c, const char *out)

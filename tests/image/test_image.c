@@ -68,11 +68,7 @@ static void patch_byte(const char *path, long off, int value)
  * stats_npy (mean then std); float32 output, so 1e-6. */
 static void assert_train_stats(const cifar_t *c, const char *stats_npy)
 {
-    float *ref;
-    int nd;
-    int64_t shape[NPY_MAX_DIMS];
-    char err[ST_ERR_LEN];
-    ck_assert_msg(npy_read_f32(fixture(stats_npy), &ref, &nd, shape, err) == 0, "%s", err);
+    float *ref = arr_load(fixture(stats_npy)).d;
     float mean[3], std[3];
     cifar_channel_stats(c->pix[CIFAR_TRAIN], c->n[CIFAR_TRAIN], mean, std);
     for (int k = 0; k < 3; k++) {
@@ -214,11 +210,8 @@ START_TEST(test_crop_flip_normalize_match_torch)
                   "%s", err);
     npy_t params;
     ck_assert_msg(npy_read(fixture("aug_params.npy"), &params, err) == 0, "%s", err);
-    float *ref, *st;
-    int nd;
-    int64_t shape[NPY_MAX_DIMS];
-    ck_assert_msg(npy_read_f32(fixture("aug_expected.npy"), &ref, &nd, shape, err) == 0, "%s", err);
-    ck_assert_msg(npy_read_f32(fixture("cifar10_stats.npy"), &st, &nd, shape, err) == 0, "%s", err);
+    float *ref = arr_load(fixture("aug_expected.npy")).d;
+    float *st = arr_load(fixture("cifar10_stats.npy")).d;
     int k = (int)params.shape[0];
     const int64_t *p = params.data;
     uint8_t crop[CIFAR_PIXELS];

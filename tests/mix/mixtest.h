@@ -23,15 +23,11 @@ static inline const char *fixture(const char *name)
 /* Loads a float32 fixture; fails the test when it is missing. */
 static inline float *load_f32(const char *name, int64_t *shape, int *ndim)
 {
-    float *d = NULL;
-    char err[ST_ERR_LEN];
-    int64_t sh[NPY_MAX_DIMS];
-    int nd;
-    if (npy_read_f32(fixture(name), &d, &nd, sh, err)) ck_abort_msg("%s", err);
+    arr_t a = arr_load(fixture(name));
     if (shape)
-        for (int i = 0; i < nd; i++) shape[i] = sh[i];
-    if (ndim) *ndim = nd;
-    return d;
+        for (int i = 0; i < a.ndim; i++) shape[i] = a.shape[i];
+    if (ndim) *ndim = a.ndim;
+    return a.d;
 }
 
 /* A config with one candidate mode. */

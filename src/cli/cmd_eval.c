@@ -5,7 +5,9 @@
 
 #include "cli/commands.h"
 #include "cli/speechdata.h"
-#include "train/options.h"
+#include "cli/opt.h"
+#include "cli/util.h"
+#include "common/text.h"
 
 static void eval_help(void)
 {
@@ -67,11 +69,7 @@ int cmd_eval(int argc, char **argv)
     char **saved = NULL;
     int n_saved = 0, rc = 1;
     speech_data_t sd = {0};
-    char *lines = NULL;
-    if (train_checkpoint_args(model, &lines, err) == 0) {
-        saved = cli_args_split(lines, &n_saved);
-        free(lines);
-    }
+    if (train_meta_args(info.meta_text, &saved, &n_saved, err)) goto fail;
     if (!so.data && saved) {
         speech_opts_t tmp;
         speech_opts_default(&tmp);
@@ -114,7 +112,7 @@ fail:
     rc = cli_fail(1, err);
 done:
     if (sd.ds) speech_data_close(&sd);
-    cli_args_free(saved);
+    text_lines_free(saved);
     model_free(m);
     ckpt_info_free(&info);
     return rc;

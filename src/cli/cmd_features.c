@@ -6,9 +6,10 @@
 
 #include "audio/audio.h"
 #include "cli/commands.h"
+#include "cli/util.h"
 #include "cli/speechdata.h"
 #include "common/npy.h"
-#include "train/options.h"
+#include "cli/opt.h"
 
 static void features_help(void)
 {

@@ -14,10 +14,11 @@
 
 #include "audio/audio.h"
 #include "cli/commands.h"
+#include "cli/util.h"
 #include "cli/speechdata.h"
 #include "common/atomicfile.h"
-#include "train/options.h"
-#include "train/progress.h"
+#include "cli/opt.h"
+#include "cli/progress.h"
 
 #define PREDICT_MAX_REPORTED 20   /* bad clips named on stderr; the rest are counted */
 
@@ -84,7 +85,7 @@ int cmd_predict(int argc, char **argv)
 {
     char err[ST_ERR_LEN];
     const char *model = NULL, *audio = NULL, *out = "submission.csv", *fallback = "silence";
-    int batch = 256, threads = 0, quiet = 0, pmode = TRAIN_PROGRESS_AUTO;
+    int batch = 256, threads = 0, quiet = 0, pmode = PROGRESS_AUTO;
     const opt_flag_t flags[] = {
         {"--model", OPT_STR, &model, 0, 0},
         {"--audio", OPT_STR, &audio, 0, 0},
@@ -96,19 +97,13 @@ int cmd_predict(int argc, char **argv)
     speech_opts_t so;
     speech_opts_default(&so);
     for (int i = 1; i < argc; i++) {
-        const char *v;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return predict_help(), 0;
         if (!strcmp(argv[i], "--quiet")) {
             quiet = 1;
             continue;
         }
         int r = opt_parse(flags, sizeof flags / sizeof flags[0], argc, argv, &i, err);
-        if (r == 0 && (r = opt_match("--progress", argc, argv, &i, &v, err)) > 0) {
-            if (!strcmp(v, "auto")) pmode = TRAIN_PROGRESS_AUTO;
-            else if (!strcmp(v, "bar")) pmode = TRAIN_PROGRESS_BAR;
-            else if (!strcmp(v, "plain")) pmode = TRAIN_PROGRESS_PLAIN;
-            else return cli_fail(2, "--progress: expected auto, bar or plain");
-        }
+        if (r == 0) r = opt_progress(argc, argv, &i, &pmode, err);
         if (r == 0) r = speech_opts_parse(&so, argc, argv, &i, 1, 0, err);
         if (r < 0) return cli_fail(2, err);
         if (r > 0) continue;
@@ -153,7 +148,7 @@ int cmd_predict(int argc, char **argv)
     if (afile_open(&af, out, err)) goto fail;
     fprintf(af.f, "fname,label\n");
     progress_t pr;
-    progress_start(&pr, quiet ? -1 : pmode, "predict", n);
+    progress_start(&pr, quiet ? PROGRESS_OFF : pmode, "predict", n);
     size_t dl = strlen(audio);
     for (long s = 0; s < n; s += B) {
         int nb = n - s < B ? (int)(n - s) : B;

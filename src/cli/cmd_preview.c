@@ -11,14 +11,15 @@
 #include <sys/stat.h>
 
 #include "cli/commands.h"
+#include "cli/util.h"
 #include "audio/audio.h"
 #include "audio/mel.h"
 #include "common/err.h"
-#include "image/canvas.h"
+#include "viz/canvas.h"
 #include "image/cifar.h"
-#include "image/preview.h"
+#include "viz/preview.h"
 #include "mix/mix.h"
-#include "train/options.h"
+#include "cli/opt.h"
 
 #define MAX_PAIRS 16
 

@@ -1,24 +1,23 @@
-/* imagetrain: PreAct-ResNet18 with RandomMix on CIFAR-10/100 (design.md sections 6-7).
+/* imagetrain: PreAct-ResNet18 with RandomMix on CIFAR-10/100 (docs/image.md).
  *
  * The program only describes the data: it loads and validates the CIFAR binary files and
- * hands train_run (src/train, the loop speechtrain uses too) a train_data_t whose batches
- * are padded-random-cropped, flipped and normalised per channel. Mixing, the model,
+ * hands trainrun_run (the training command speechtrain uses too) a train_data_t whose
+ * batches are padded-random-cropped, flipped and normalised per channel. Mixing, the model,
  * checkpoints, resume, progress and reports are the shared code.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/opt.h"
+#include "cli/trainrun.h"
+#include "cli/util.h"
 #include "common/err.h"
 #include "common/rng.h"
+#include "common/text.h"
 #include "image/augment.h"
 #include "image/cifar.h"
-#include "train/options.h"
 #include "train/train.h"
-
-#ifndef ST_VERSION
-#define ST_VERSION "unknown"
-#endif
 
 /* Stream tags for rng_derive, so order and augmentation never share draws. */
 #define TAG_ORDER 0x696d676f72646572ULL
@@ -91,7 +90,7 @@ static void usage(FILE *f, const train_config_t *c)
         "  --version            print the version\n"
         "Defaults below are the paper's image recipe: 200 epochs, batch 256, lr 0.1, wd 5e-4,\n"
         "alpha 1, weights 1,1,1,1 (the paper uses --weights 3,1,1,1 for WideResNet).\n\n");
-    train_options_help(f, c);
+    trainopts_help(f, c);
 }
 
 /* The program's own flags. */
@@ -101,7 +100,7 @@ typedef struct {
 } image_opts_t;
 
 /* Parses args into c and o; 0, or -1 with err. Shared training flags go to the shared parser. */
-static int parse_all(train_config_t *c, image_opts_t *o, int n, char **args, char *err)
+static int parse_all(trainopts_t *c, image_opts_t *o, int n, char **args, char *err)
 {
     const opt_flag_t flags[] = {
         {"--data", OPT_STR, &o->data, 0, 0},
@@ -110,7 +109,7 @@ static int parse_all(train_config_t *c, image_opts_t *o, int n, char **args, cha
         {"--pad", OPT_INT, &o->pad, 0, 16},
     };
     for (int i = 0; i < n; i++) {
-        int r = train_options_parse(c, n, args, &i, err);
+        int r = trainopts_parse(c, n, args, &i, err);
         if (r == 0) r = opt_parse(flags, sizeof flags / sizeof flags[0], n, args, &i, err);
         if (r < 0) return -1;
         if (r > 0) continue;
@@ -120,126 +119,71 @@ static int parse_all(train_config_t *c, image_opts_t *o, int n, char **args, cha
     return 0;
 }
 
-/* "a\nb\n" -> argv-style array (pointers into *buf); both malloc'd. */
-static char **split_lines(char *lines, int *n)
-{
-    int cap = 1;
-    for (char *p = lines; *p; p++) cap += *p == '\n';
-    char **v = calloc((size_t)cap + 1, sizeof *v);
-    if (!v) return NULL;
-    *n = 0;
-    for (char *p = lines; *p;) {
-        char *eol = strchr(p, '\n');
-        if (eol) *eol = 0;
-        v[(*n)++] = p;
-        if (!eol) break;
-        p = eol + 1;
-    }
-    return v;
-}
-
-static int fail(int code, const char *msg)
-{
-    fprintf(stderr, "imagetrain: %s\n", msg);
-    return code;
-}
-
 int main(int argc, char **argv)
 {
     char err[ST_ERR_LEN];
-    train_config_t cfg;
-    train_config_default(&cfg);
-    /* design.md section 6: the CIFAR recipe (mixing defaults: alpha 1, weights 1,1,1,1). */
-    cfg.epochs = 200;
-    cfg.batch = 256;
-    cfg.lr = 0.1;
-    cfg.wd = 5e-4;
-    cfg.out_dir = "runs/imagetrain";
-    cfg.prog = "imagetrain";
+    cli_set_prog("imagetrain");
+    trainopts_t opts;
+    trainopts_default(&opts);
+    train_config_t *cfg = &opts.tc;
+    /* The paper's CIFAR recipe (mixing defaults: alpha 1, weights 1,1,1,1). */
+    cfg->epochs = 200;
+    cfg->batch = 256;
+    cfg->lr = 0.1;
+    cfg->wd = 5e-4;
+    cfg->prog = "imagetrain";
     image_opts_t o = {.dataset = "auto", .val = 0, .pad = 4};
-
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout, &cfg);
-            return 0;
-        }
-        if (!strcmp(argv[i], "--version")) {
-            printf("imagetrain %s\n", ST_VERSION);
-            return 0;
-        }
+    switch (cli_help_or_version(argc, argv)) {
+    case 1: usage(stdout, cfg); return CLI_OK;
+    case 2: cli_print_version(); return CLI_OK;
     }
-    const char *resume = opt_find("--resume", argc - 1, argv + 1);
-    int out_given = opt_find("--out", argc - 1, argv + 1) != NULL;
     /* Resume: the checkpoint's own arguments first, the command line on top. */
-    char *lines = NULL, **saved = NULL;
-    int n_saved = 0;
-    if (resume) {
-        if (train_checkpoint_args(resume, &lines, err)) return fail(1, err);
-        if (!(saved = split_lines(lines, &n_saved))) {
-            free(lines);
-            return fail(1, "out of memory");
-        }
-    }
-    int rc = 2;
+    char **saved;
+    int n_saved, usage_err;
+    if (trainrun_saved_args(argc - 1, argv + 1, &saved, &n_saved, err)) return cli_fail(CLI_FAIL, err);
+    int rc = CLI_USAGE;
     source_t *s = NULL;
-    if ((saved && parse_all(&cfg, &o, n_saved, saved, err)) || parse_all(&cfg, &o, argc - 1, argv + 1, err) ||
-        train_options_finish(&cfg, err)) {
-        fail(2, err);
-        goto done;
-    }
-    /* Resumed without --out: continue in the checkpoint's folder. */
-    char resume_dir[4096];
-    if (resume && !out_given) {
-        snprintf(resume_dir, sizeof resume_dir, "%s", resume);
-        char *sl = strrchr(resume_dir, '/');
-        if (sl == resume_dir) sl[1] = 0;
-        else if (sl) *sl = 0;
-        else snprintf(resume_dir, sizeof resume_dir, ".");
-        cfg.out_dir = resume_dir;
-    }
-    int which;
+    int which = 0;
+    if (parse_all(&opts, &o, n_saved, saved, err) || parse_all(&opts, &o, argc - 1, argv + 1, err)) goto fail;
     if (!strcmp(o.dataset, "cifar10")) which = 10;
     else if (!strcmp(o.dataset, "cifar100")) which = 100;
-    else if (!strcmp(o.dataset, "auto")) which = 0;
-    else {
+    else if (strcmp(o.dataset, "auto")) {
         st_err(err, "--dataset: '%s' is not one of cifar10, cifar100, auto", o.dataset);
-        fail(2, err);
-        goto done;
+        goto fail;
     }
     if (!o.data) {
-        fail(2, "--data DIR is required (see imagetrain --help)");
-        goto done;
+        st_err(err, "--data DIR is required (see imagetrain --help)");
+        goto fail;
     }
-
-    rc = 1;
+    if (trainrun_prepare(&opts, "runs/imagetrain", &usage_err, err)) {
+        rc = usage_err ? CLI_USAGE : CLI_FAIL;
+        goto fail;
+    }
+    rc = CLI_FAIL;
     if (!(s = calloc(1, sizeof *s))) {
-        fail(1, "out of memory");
-        goto done;
+        st_err(err, "out of memory");
+        goto fail;
     }
-    if (cifar_load(&s->data, o.data, which, err)) {
-        fail(1, err);
-        goto done;
-    }
+    if (cifar_load(&s->data, o.data, which, err)) goto fail;
     if (o.val >= s->data.n[CIFAR_TRAIN]) {
         st_err(err, "--val: %d held-out images leave none of the %d training images", o.val,
                s->data.n[CIFAR_TRAIN]);
-        rc = fail(2, err);
-        goto done;
+        rc = CLI_USAGE;
+        goto fail;
     }
     s->val = o.val;
     s->pad = o.pad;
-    s->seed = cfg.seed;
+    s->seed = cfg->seed;
     /* Normalisation constants from the images we train on (not the held-out ones). */
     cifar_channel_stats(s->data.pix[CIFAR_TRAIN], s->data.n[CIFAR_TRAIN] - s->val, s->mean, s->std);
-    snprintf(s->meta, sizeof s->meta,
-             "data=cifar%d\nval=%d\npad=%d\nmean=%.9g,%.9g,%.9g\nstd=%.9g,%.9g,%.9g\n",
-             s->data.n_classes, s->val, s->pad, s->mean[0], s->mean[1], s->mean[2], s->std[0],
-             s->std[1], s->std[2]);
+    char t[6][TEXT_DOUBLE_LEN];
+    snprintf(s->meta, sizeof s->meta, "data=cifar%d\nval=%d\npad=%d\nmean=%s,%s,%s\nstd=%s,%s,%s\n",
+             s->data.n_classes, s->val, s->pad, text_double(t[0], s->mean[0]), text_double(t[1], s->mean[1]),
+             text_double(t[2], s->mean[2]), text_double(t[3], s->std[0]), text_double(t[4], s->std[1]),
+             text_double(t[5], s->std[2]));
     char prog_args[1400];
     snprintf(prog_args, sizeof prog_args, "--data\n%s\n--dataset\ncifar%d\n--val\n%d\n--pad\n%d\n",
              s->data.dir, s->data.n_classes, s->val, s->pad);
-    cfg.prog_args = prog_args;
-
     train_data_t d = {
         .ctx = s,
         .c = CIFAR_C, .h = CIFAR_H, .w = CIFAR_W,
@@ -248,16 +192,13 @@ int main(int argc, char **argv)
         .count = src_count, .order = src_order, .batch = src_batch,
         .meta = s->meta,
     };
-    int stopped = 0;
-    if (train_run(&cfg, &d, &stopped, err)) {
-        fail(1, err);
-        goto done;
-    }
-    rc = stopped == 2 ? 130 : 0;
+    rc = trainrun_run(&opts, prog_args, &d);
+    goto done;
+fail:
+    rc = cli_fail(rc, err);
 done:
     if (s) cifar_free(&s->data);
     free(s);
-    free(saved);
-    free(lines);
+    text_lines_free(saved);
     return rc;
 }

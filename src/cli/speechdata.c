@@ -7,7 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "train/options.h"
+#include "cli/opt.h"
+#include "common/text.h"
 
 void speech_opts_default(speech_opts_t *o)
 {
@@ -97,7 +98,7 @@ int speech_feat_from_meta(const char *meta, feat_config_t *fc, const char *ckpt,
     double v[7];
     for (int k = 0; k < 7; k++) {
         char b[64];
-        if (train_meta_get(meta, keys[k], b, sizeof b))
+        if (text_kv_get(meta, keys[k], b, sizeof b))
             return st_err(err, "%s: checkpoint has no %s setting (not a speechtrain checkpoint)", ckpt, keys[k]);
         v[k] = strtod(b, NULL);
     }

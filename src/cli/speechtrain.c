@@ -4,17 +4,14 @@
  *   speechtrain eval --model CKPT      accuracy, per-class accuracy, confusion matrix
  *   speechtrain predict --model CKPT --audio DIR --out submission.csv
  *   speechtrain features IN.wav [--out OUT.npy]
+ *   speechtrain preview --out FILE.png (--wav A.wav B.wav | --corpus DIR | --cifar DIR)
  * docs/cli.md is the user documentation.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli/commands.h"
-
-#ifndef ST_VERSION
-#define ST_VERSION "unknown"
-#endif
+#include "cli/util.h"
 
 typedef struct {
     const char *name;
@@ -28,48 +25,9 @@ static const command_t commands[] = {
     {"eval", cmd_eval, "accuracy, per-class accuracy and confusion matrix of a checkpoint"},
     {"predict", cmd_predict, "label a folder of clips and write a Kaggle submission CSV"},
     {"features", cmd_features, "write the network input of one clip as a .npy file"},
-#ifdef ST_HAVE_PREVIEW
     {"preview", cmd_preview, "render mixed samples as a PNG grid"},
-#endif
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
-
-int cli_fail(int code, const char *msg)
-{
-    fprintf(stderr, "speechtrain: %s\n", msg);
-    return code;
-}
-
-char **cli_args_split(const char *lines, int *argc)
-{
-    size_t n = 1;
-    for (const char *p = lines; *p; p++) n += *p == '\n';
-    char **v = calloc(n + 2, sizeof *v);
-    char *copy = strdup(lines);
-    if (!v || !copy) {
-        free(v), free(copy);
-        return NULL;
-    }
-    int k = 0;
-    v[k++] = copy;      /* slot 0 keeps the buffer; the caller sees argv from v + 1 */
-    for (char *p = copy; *p;) {
-        char *eol = strchr(p, '\n');
-        if (eol) *eol = 0;
-        v[k++] = p;
-        if (!eol) break;
-        p = eol + 1;
-    }
-    v[k] = NULL;
-    *argc = k - 1;
-    return v + 1;
-}
-
-void cli_args_free(char **argv)
-{
-    if (!argv) return;
-    free(argv[-1]);
-    free(argv - 1);
-}
 
 static void usage(FILE *f)
 {
@@ -81,8 +39,9 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    cli_set_prog("speechtrain");
     if (argc >= 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version"))) {
-        printf("speechtrain %s\n", ST_VERSION);
+        cli_print_version();
         return 0;
     }
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))) {
@@ -94,7 +53,7 @@ int main(int argc, char **argv)
     if (argc >= 2 && argv[1][0] != '-') {
         for (size_t i = 0; i < N_COMMANDS; i++)
             if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
-        fprintf(stderr, "speechtrain: unknown command '%s'\n", argv[1]);
+        cli_failf(CLI_USAGE, "unknown command '%s'", argv[1]);
         usage(stderr);
         return 2;
     }

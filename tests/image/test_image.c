@@ -1,11 +1,8 @@
 /* Tests for src/image: the CIFAR reader against numpy's parse of the same files, bad files,
  * crop/flip/normalise against PyTorch (scripts/gen_image_fixtures.py), the augmentation's
- * draw distribution, and PNG output read back with libpng. */
+ * draw distribution. */
 #include <check.h>
 #include <math.h>
-#include <png.h>
-
-#include "pngread.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +13,6 @@
 #include "common/npy.h"
 #include "common/rng.h"
 #include "image/augment.h"
-#include "image/canvas.h"
 #include "image/cifar.h"
 
 static const char *fixtures;
@@ -275,70 +271,6 @@ START_TEST(test_augment_draws)
 }
 END_TEST
 
-/* Reads a PNG back with libpng: returns its size and the RGB pixels (malloc'd). */
-START_TEST(test_canvas_png_roundtrip)
-{
-    char err[ST_ERR_LEN], path[600];
-    snprintf(path, sizeof path, "%s/canvas.png", tmpdir);
-    canvas_t c;
-    const uint8_t bg[3] = {10, 20, 30}, red[3] = {255, 0, 0}, white[3] = {255, 255, 255};
-    ck_assert_msg(canvas_init(&c, 37, 23, bg, err) == 0, "%s", err);
-    canvas_rect(&c, 30, 20, 100, 100, red); /* clipped at the corner */
-    uint8_t img[3 * 2 * 3];                 /* (3, 2, 3) planar */
-    for (int i = 0; i < 18; i++) img[i] = (uint8_t)(i * 14);
-    canvas_blit_planar(&c, 1, 1, img, 2, 3, 2);
-    int tw = canvas_text(&c, 2, 10, "l=1", 1, white);
-    ck_assert_int_eq(tw, canvas_text_width("l=1", 1));
-    ck_assert_int_eq(tw, 17);
-    ck_assert_msg(canvas_write_png(&c, path, err) == 0, "%s", err);
-    int w, h;
-    uint8_t *px = read_png(path, &w, &h);
-    ck_assert_int_eq(w, 37);
-    ck_assert_int_eq(h, 23);
-    ck_assert_int_eq(memcmp(px, c.rgb, (size_t)w * h * 3), 0);
-    /* Spot checks against the drawing calls, independent of the canvas memory. */
-    ck_assert_int_eq(px[3 * (22 * 37 + 36) + 0], 255);                  /* red corner */
-    ck_assert_int_eq(px[3 * (0 * 37 + 0) + 2], 30);                     /* background */
-    ck_assert_int_eq(px[3 * (1 * 37 + 1) + 0], img[0]);                 /* R of pixel (0,0) */
-    ck_assert_int_eq(px[3 * (4 * 37 + 6) + 1], img[6 + 1 * 3 + 2]);     /* G of pixel (1,2) */
-    /* 'L' at (2,10): its left column is lit on all 7 rows, its row 0 column 1 is not. */
-    for (int r = 0; r < 7; r++) ck_assert_int_eq(px[3 * ((10 + r) * 37 + 2)], 255);
-    ck_assert_int_eq(px[3 * (10 * 37 + 3) + 2], 30);
-    free(px);
-    canvas_free(&c);
-
-    /* Unwritable destination: error names the path. */
-    ck_assert_int_eq(canvas_init(&c, 4, 4, bg, err), 0);
-    ck_assert_int_eq(canvas_write_png(&c, "/nonexistent/dir/x.png", err), -1);
-    ck_assert_ptr_nonnull(strstr(err, "/nonexistent/dir/x.png"));
-    canvas_free(&c);
-    ck_assert_int_eq(canvas_init(&c, 0, 4, bg, err), -1);
-}
-END_TEST
-
-START_TEST(test_viridis)
-{
-    /* Ends of matplotlib's viridis (#440154, #fde725) and its defining property: lightness
-     * (approximated by Rec. 601 luma) rises monotonically. */
-    uint8_t a[3], b[3];
-    colormap_viridis(0.0f, a);
-    ck_assert(a[0] == 0x44 && a[1] == 0x01 && a[2] == 0x54);
-    colormap_viridis(1.0f, a);
-    ck_assert(a[0] == 0xFD && a[1] == 0xE7 && a[2] == 0x25);
-    colormap_viridis(NAN, a);
-    ck_assert_int_eq(a[0], 0x44);
-    colormap_viridis(2.0f, a);
-    ck_assert_int_eq(a[0], 0xFD);
-    double prev = -1;
-    for (int i = 0; i <= 100; i++) {
-        colormap_viridis(i / 100.0f, b);
-        double luma = 0.299 * b[0] + 0.587 * b[1] + 0.114 * b[2];
-        ck_assert_double_ge(luma, prev);
-        prev = luma;
-    }
-}
-END_TEST
-
 int main(void)
 {
     fixtures = check_require_env("ST_FIXTURES");
@@ -354,8 +286,6 @@ int main(void)
     tcase_add_test(tc, test_cifar_bad_files);
     tcase_add_test(tc, test_crop_flip_normalize_match_torch);
     tcase_add_test(tc, test_augment_draws);
-    tcase_add_test(tc, test_canvas_png_roundtrip);
-    tcase_add_test(tc, test_viridis);
     suite_add_tcase(s, tc);
     int status = check_run(s);
     check_rm_tmpdir(tmpdir);

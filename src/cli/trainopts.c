@@ -1,120 +1,19 @@
-/* options.c: the shared training flags (parsing, checking, help text, canonical form). */
-#include "train/options.h"
+/* trainopts.c: the training flags both programs share (parsing, help text, canonical form). */
+#include "cli/trainopts.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <stdarg.h>
 #include <string.h>
 
-int opt_int(const char *flag, const char *s, long lo, long hi, long *out, char *err)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || errno) return st_err(err, "%s: '%s' is not a whole number", flag, s);
-    if (v < lo || v > hi) return st_err(err, "%s: %ld is out of range [%ld, %ld]", flag, v, lo, hi);
-    *out = v;
-    return 0;
-}
+#include "cli/opt.h"
+#include "cli/progress.h"
+#include "common/text.h"
 
-int opt_double(const char *flag, const char *s, double lo, double hi, double *out, char *err)
+int trainopts_parse(trainopts_t *o, int argc, char **argv, int *i, char *err)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (!*s || *end || errno || !isfinite(v)) return st_err(err, "%s: '%s' is not a number", flag, s);
-    if (v < lo || v > hi) return st_err(err, "%s: %g is out of range [%g, %g]", flag, v, lo, hi);
-    *out = v;
-    return 0;
-}
-
-int opt_match(const char *name, int argc, char **argv, int *i, const char **val, char *err)
-{
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(a, name, n) != 0) return 0;
-    if (a[n] == '=') {
-        *val = a + n + 1;
-        return 1;
-    }
-    if (a[n] != 0) return 0;
-    if (*i + 1 >= argc) return st_err(err, "%s: missing value", name);
-    *val = argv[++*i];
-    return 1;
-}
-
-const char *opt_find(const char *name, int argc, char **argv)
-{
-    const char *found = NULL, *v;
-    char err[ST_ERR_LEN];
-    for (int i = 0; i < argc; i++) {
-        int j = i;
-        if (opt_match(name, argc, argv, &j, &v, err) > 0) found = v;
-    }
-    return found;
-}
-
-int opt_parse(const opt_flag_t *flags, int n, int argc, char **argv, int *i, char *err)
-{
-    for (int k = 0; k < n; k++) {
-        const opt_flag_t *f = &flags[k];
-        const char *v;
-        int r = opt_match(f->name, argc, argv, i, &v, err);
-        if (r < 0) return -1;
-        if (r == 0) continue;
-        long l;
-        switch (f->kind) {
-        case OPT_STR: *(const char **)f->var = v; return 1;
-        case OPT_INT:
-            if (opt_int(f->name, v, (long)f->lo, (long)f->hi, &l, err)) return -1;
-            *(int *)f->var = (int)l;
-            return 1;
-        case OPT_LONG: return opt_int(f->name, v, (long)f->lo, (long)f->hi, (long *)f->var, err) ? -1 : 1;
-        case OPT_DOUBLE: return opt_double(f->name, v, f->lo, f->hi, (double *)f->var, err) ? -1 : 1;
-        }
-    }
-    return 0;
-}
-
-/* A flag without a value; "--flag=..." is an error so typos do not pass silently. */
-static int opt_switch(const char *name, const char *a, char *err)
-{
-    size_t n = strlen(name);
-    if (strncmp(a, name, n) != 0) return 0;
-    if (a[n] == 0) return 1;
-    if (a[n] == '=') return st_err(err, "%s takes no value", name);
-    return 0;
-}
-
-void train_config_default(train_config_t *c)
-{
-    memset(c, 0, sizeof *c);
-    /* design.md section 6: the paper's speech recipe. */
-    c->epochs = 300;
-    c->batch = 256;
-    c->eval_batch = 256;
-    c->width = 64;
-    c->threads = 0;
-    c->lr = 0.05;
-    c->wd = 5e-4;
-    c->momentum = 0.9;
-    c->warmup = 0;
-    c->seed = 1;
-    mix_config_default(&c->mix);
-    c->no_mix = 0;
-    c->label_smoothing = 0;
-    c->augment = 1;
-    c->ckpt_every = 0;
-    c->max_steps = 0;
-    c->out_dir = NULL;
-    c->progress = TRAIN_PROGRESS_AUTO;
-    c->prog = "train";
-    snprintf(c->candidates, sizeof c->candidates, "mixup,cutmix,resizemix,fmix");
-    snprintf(c->weights, sizeof c->weights, "1,1,1,1");
-}
-
-int train_options_parse(train_config_t *c, int argc, char **argv, int *i, char *err)
-{
+    train_config_t *c = &o->tc;
     const char *a = argv[*i], *v = NULL;
     int r;
     const opt_flag_t num[] = {
@@ -162,14 +61,7 @@ int train_options_parse(train_config_t *c, int argc, char **argv, int *i, char *
     if (VAL("--fmix-decay")) CHK(mix_config_set(&c->mix, "fmix-decay", v, err));
     if (VAL("--out")) CHK((c->out_dir = v, 0) || !*v ? st_err(err, "--out: empty path") : 0);
     if (VAL("--resume")) CHK((c->resume = v, 0) || !*v ? st_err(err, "--resume: empty path") : 0);
-    if (VAL("--progress")) {
-        if (r < 0) return -1;
-        if (!strcmp(v, "auto")) c->progress = TRAIN_PROGRESS_AUTO;
-        else if (!strcmp(v, "bar")) c->progress = TRAIN_PROGRESS_BAR;
-        else if (!strcmp(v, "plain")) c->progress = TRAIN_PROGRESS_PLAIN;
-        else return st_err(err, "--progress: '%s' is not one of auto, bar, plain", v);
-        return 1;
-    }
+    if ((r = opt_progress(argc, argv, i, &o->progress, err))) return r;
 #undef VAL
 #undef CHK
     if ((r = opt_switch("--elem", a, err))) return r < 0 ? -1 : (mix_config_set(&c->mix, "elem", "1", err) ? -1 : 1);
@@ -177,33 +69,11 @@ int train_options_parse(train_config_t *c, int argc, char **argv, int *i, char *
         return r < 0 ? -1 : (mix_config_set(&c->mix, "fmix-reference", "1", err) ? -1 : 1);
     if ((r = opt_switch("--no-mix", a, err))) return r < 0 ? -1 : ((c->no_mix = 1), 1);
     if ((r = opt_switch("--no-augment", a, err))) return r < 0 ? -1 : ((c->augment = 0), 1);
-    if ((r = opt_switch("--quiet", a, err))) return r < 0 ? -1 : ((c->quiet = 1), 1);
-    return 0;
-}
-
-int train_options_finish(train_config_t *c, char *err)
-{
-    /* Candidates without matching weights (e.g. only --candidates given) get weight 1 each. */
-    int nc = 1, nw = 1;
-    for (const char *p = c->candidates; *p; p++) nc += *p == ',';
-    for (const char *p = c->weights; *p; p++) nw += *p == ',';
-    const char *w = c->weights;
-    char ones[128];
-    if (nc != nw && !strcmp(c->weights, "1,1,1,1")) {
-        ones[0] = 0;
-        for (int k = 0; k < nc && k < 32; k++) strcat(ones, k ? ",1" : "1");
-        w = ones;
-    }
-    char e2[ST_ERR_LEN];
-    if (mix_config_parse(&c->mix, c->candidates, w, e2)) return st_err(err, "--candidates/--weights: %s", e2);
-    if (mix_config_check(&c->mix, e2)) return st_err(err, "mixing options: %s", e2);
-    if (c->eval_batch < 1 || c->batch < 1) return st_err(err, "--batch: must be at least 1");
+    if ((r = opt_switch("--quiet", a, err))) return r < 0 ? -1 : ((o->quiet = 1), 1);
     return 0;
 }
 
 static void sb_add(char **buf, size_t *len, size_t *cap, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-#include <stdarg.h>
 static void sb_add(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
 {
     va_list ap;
@@ -224,45 +94,35 @@ static void sb_add(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
     }
 }
 
-/* Shortest text that reads back to exactly v (so config.txt shows 0.1, not 0.1000...01). */
-static const char *g17(char *buf, double v)
+char *trainopts_canonical(const train_config_t *c)
 {
-    for (int p = 1; p <= 17; p++) {
-        snprintf(buf, 32, "%.*g", p, v);
-        if (strtod(buf, NULL) == v) break;
-    }
-    return buf;
-}
-
-char *train_options_canonical(const train_config_t *c)
-{
-    char t[4][32];
+    char t[4][TEXT_DOUBLE_LEN];
     char *b = NULL;
     size_t len = 0, cap = 0;
     sb_add(&b, &len, &cap, "--epochs\n%d\n--batch\n%d\n--eval-batch\n%d\n--width\n%d\n", c->epochs, c->batch,
            c->eval_batch, c->width);
-    sb_add(&b, &len, &cap, "--lr\n%s\n--wd\n%s\n--momentum\n%s\n--warmup\n%ld\n--seed\n%llu\n", g17(t[0], c->lr),
-           g17(t[1], c->wd), g17(t[2], c->momentum), c->warmup, (unsigned long long)c->seed);
+    sb_add(&b, &len, &cap, "--lr\n%s\n--wd\n%s\n--momentum\n%s\n--warmup\n%ld\n--seed\n%llu\n", text_double(t[0], c->lr),
+           text_double(t[1], c->wd), text_double(t[2], c->momentum), c->warmup, (unsigned long long)c->seed);
     sb_add(&b, &len, &cap, "--candidates\n");
     for (int k = 0; k < c->mix.ncand; k++) sb_add(&b, &len, &cap, "%s%s", k ? "," : "", mix_mode_name(c->mix.cand[k]));
     sb_add(&b, &len, &cap, "\n--weights\n");
-    for (int k = 0; k < c->mix.ncand; k++) sb_add(&b, &len, &cap, "%s%s", k ? "," : "", g17(t[0], c->mix.weights[c->mix.cand[k]]));
+    for (int k = 0; k < c->mix.ncand; k++) sb_add(&b, &len, &cap, "%s%s", k ? "," : "", text_double(t[0], c->mix.weights[c->mix.cand[k]]));
     sb_add(&b, &len, &cap, "\n--alpha\n");
     for (int k = 0; k < MIX_NMODES; k++)
-        sb_add(&b, &len, &cap, "%s%s=%s", k ? "," : "", mix_mode_name(k), g17(t[0], c->mix.alpha[k]));
-    sb_add(&b, &len, &cap, "\n--mix-prob\n%s\n--resize\n%s,%s\n--fmix-decay\n%s\n", g17(t[0], c->mix.prob),
-           g17(t[1], c->mix.resize_lo), g17(t[2], c->mix.resize_hi), g17(t[3], c->mix.fmix_decay));
+        sb_add(&b, &len, &cap, "%s%s=%s", k ? "," : "", mix_mode_name(k), text_double(t[0], c->mix.alpha[k]));
+    sb_add(&b, &len, &cap, "\n--mix-prob\n%s\n--resize\n%s,%s\n--fmix-decay\n%s\n", text_double(t[0], c->mix.prob),
+           text_double(t[1], c->mix.resize_lo), text_double(t[2], c->mix.resize_hi), text_double(t[3], c->mix.fmix_decay));
     if (c->mix.elem) sb_add(&b, &len, &cap, "--elem\n");
     if (c->mix.fmix_reference) sb_add(&b, &len, &cap, "--fmix-reference\n");
     if (c->no_mix) sb_add(&b, &len, &cap, "--no-mix\n");
     if (!c->augment) sb_add(&b, &len, &cap, "--no-augment\n");
-    sb_add(&b, &len, &cap, "--label-smoothing\n%s\n--ckpt-every\n%ld\n", g17(t[0], c->label_smoothing),
+    sb_add(&b, &len, &cap, "--label-smoothing\n%s\n--ckpt-every\n%ld\n", text_double(t[0], c->label_smoothing),
            c->ckpt_every);
     if (c->threads > 0) sb_add(&b, &len, &cap, "--threads\n%d\n", c->threads);
     return b;
 }
 
-void train_options_help(FILE *f, const train_config_t *c)
+void trainopts_help(FILE *f, const train_config_t *c)
 {
     fprintf(f,
         "Training (defaults: the paper's speech recipe unless a preset says otherwise):\n"
@@ -300,4 +160,11 @@ void train_options_help(FILE *f, const train_config_t *c)
         "  --quiet              no progress display\n",
         c->epochs, c->batch, c->eval_batch, c->width, c->lr, c->wd, c->momentum, c->warmup,
         (unsigned long long)c->seed, c->threads, c->candidates, c->weights, c->out_dir ? c->out_dir : "runs/latest", c->ckpt_every);
+}
+
+void trainopts_default(trainopts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    train_config_default(&o->tc);
+    o->progress = PROGRESS_AUTO;
 }

@@ -4,10 +4,13 @@
  * most 10 times a second. Otherwise (a log file, a pipe): a plain line every `every`
  * seconds. Everything goes to stderr so stdout stays clean for results.
  */
-#ifndef ST_PROGRESS_H
-#define ST_PROGRESS_H
+#ifndef ST_CLI_PROGRESS_H
+#define ST_CLI_PROGRESS_H
 
 #include <stdio.h>
+
+/* Display modes: off (--quiet), auto (bar on a terminal, plain lines otherwise), bar, plain. */
+enum { PROGRESS_OFF = -1, PROGRESS_AUTO = 0, PROGRESS_BAR = 1, PROGRESS_PLAIN = 2 };
 
 typedef struct {
     int mode;           /* 0 off, 1 bar, 2 plain lines */
@@ -18,7 +21,7 @@ typedef struct {
     FILE *f;
 } progress_t;
 
-/* mode: TRAIN_PROGRESS_AUTO/BAR/PLAIN from train.h, or -1 for off (quiet). */
+/* mode: PROGRESS_*. */
 void progress_start(progress_t *p, int mode, const char *label, long total);
 /* done of total finished; extra is shown after the ETA (may be NULL). force draws now. */
 void progress_update(progress_t *p, long done, const char *extra, int force);

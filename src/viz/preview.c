@@ -1,5 +1,5 @@
 /* preview.c: grids of mixed pairs, drawn with the mixer core itself. */
-#include "image/preview.h"
+#include "viz/preview.h"
 
 #include "common/err.h"
 #include "common/rng.h"

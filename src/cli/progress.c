@@ -1,10 +1,9 @@
-#include "train/progress.h"
+/* progress.c: the progress bar and plain progress lines (stderr). */
+#include "cli/progress.h"
 
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#include "train/train.h"
 
 double progress_now(void)
 {
@@ -17,7 +16,7 @@ void progress_start(progress_t *p, int mode, const char *label, long total)
 {
     memset(p, 0, sizeof *p);
     p->f = stderr;
-    if (mode == TRAIN_PROGRESS_AUTO) mode = isatty(fileno(stderr)) ? 1 : 2;
+    if (mode == PROGRESS_AUTO) mode = isatty(fileno(stderr)) ? 1 : 2;
     p->mode = mode < 0 ? 0 : mode;
     p->total = total > 0 ? total : 1;
     p->every = 10.0;

@@ -19,7 +19,7 @@
 
 #include <stdint.h>
 
-#include "image/canvas.h"
+#include "viz/canvas.h"
 #include "mix/mix.h"
 
 #define PREVIEW_GAP 6

@@ -1,5 +1,5 @@
 /* canvas.c: RGB canvas drawing, PNG output through libpng, and the viridis colour map. */
-#include "image/canvas.h"
+#include "viz/canvas.h"
 
 #include "common/atomicfile.h"
 #include "common/err.h"

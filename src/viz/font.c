@@ -1,6 +1,6 @@
 /* font.c: a 5x7 bitmap font for tile labels. Each glyph is 7 rows, top first; bit 4 is the
  * leftmost column. Lower-case letters are drawn with the capitals. */
-#include "image/canvas.h"
+#include "viz/canvas.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /* Tests for src/train: the loop against PyTorch (scripts/gen_cli_fixtures.py), resume bit for
- * bit, the NaN stop, the shared flags and the report files. Data sources are in memory. */
+ * bit, the NaN stop and the report files. Data sources are in memory. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -12,7 +12,6 @@
 #include "common/npy.h"
 #include "common/rng.h"
 #include "model/checkpoint.h"
-#include "train/options.h"
 #include "train/train.h"
 
 static const char *fixtures;
@@ -87,7 +86,6 @@ static float *load_f32(const char *path, size_t *count)
 static void quiet_config(train_config_t *c, const char *out)
 {
     train_config_default(c);
-    c->quiet = 1;
     c->threads = 1;
     c->out_dir = out;
 }
@@ -123,7 +121,7 @@ START_TEST(test_loop_matches_pytorch)
     quiet_config(&c, tmp("loop"));
     c.resume = tmp("loop/start.ckpt");
     c.epochs = 2, c.batch = 3, c.lr = 0.05, c.no_mix = 1, c.augment = 0;
-    ck_assert_msg(train_options_finish(&c, err) == 0, "%s", err);
+    ck_assert_msg(train_config_finish(&c, err) == 0, "%s", err);
     int stopped = -1;
     ck_assert_msg(train_run(&c, &d, &stopped, err) == 0, "%s", err);
     ck_assert_int_eq(stopped, 0);
@@ -218,7 +216,7 @@ START_TEST(test_resume_bit_identical)
     train_config_t c;
     quiet_config(&c, tmp("runA"));
     c.epochs = 3, c.batch = 4, c.width = 4, c.seed = 11, c.lr = 0.05;
-    ck_assert_msg(train_options_finish(&c, err) == 0, "%s", err);   /* RandomMix, all four modes */
+    ck_assert_msg(train_config_finish(&c, err) == 0, "%s", err);   /* RandomMix, all four modes */
     int stopped;
     ck_assert_msg(train_run(&c, &d, &stopped, err) == 0, "%s", err);
     ck_assert_int_eq(stopped, 0);
@@ -273,7 +271,7 @@ START_TEST(test_nan_stops_run)
     train_config_t c;
     quiet_config(&c, tmp("runN"));
     c.epochs = 3, c.batch = 4, c.width = 4, c.no_mix = 1, c.max_steps = 3;
-    ck_assert_int_eq(train_options_finish(&c, err), 0);
+    ck_assert_int_eq(train_config_finish(&c, err), 0);
     int stopped;
     ck_assert_msg(train_run(&c, &d, &stopped, err) == 0, "%s", err);   /* one good epoch */
     ck_assert_int_eq(stopped, 1);
@@ -295,92 +293,6 @@ START_TEST(test_nan_stops_run)
     ck_assert_int_eq(train_run(&c, &d, &stopped, err), -1);
     ck_assert_msg(strstr(err, "NaN") && strstr(err, "epoch 2") && strstr(err, "last.ckpt"), "message: %s", err);
     ck_assert_msg(files_equal(tmp("runN/last.ckpt"), tmp("runN/good.ckpt")), "last.ckpt was overwritten");
-}
-END_TEST
-
-static int parse_list(train_config_t *c, int argc, char **argv, char *err)
-{
-    for (int i = 0; i < argc; i++) {
-        int r = train_options_parse(c, argc, argv, &i, err);
-        if (r <= 0) return r == 0 ? 1 : -1;
-    }
-    return train_options_finish(c, err);
-}
-
-START_TEST(test_options)
-{
-    char err[ST_ERR_LEN];
-    train_config_t c;
-    train_config_default(&c);
-    /* design.md section 6 defaults */
-    ck_assert_int_eq(c.epochs, 300);
-    ck_assert_int_eq(c.batch, 256);
-    ck_assert_int_eq(c.width, 64);
-    ck_assert_double_eq(c.lr, 0.05);
-    ck_assert_double_eq(c.wd, 5e-4);
-    ck_assert_double_eq(c.momentum, 0.9);
-    char *a1[] = {"--epochs", "7", "--batch=32", "--weights", "2,0,1,1", "--alpha", "0.5", "--elem", "--lr", "0.1",
-                  "--seed", "99", "--no-augment", "--mix-prob", "0.25"};
-    ck_assert_msg(parse_list(&c, 15, a1, err) == 0, "%s", err);
-    ck_assert_int_eq(c.epochs, 7);
-    ck_assert_int_eq(c.batch, 32);
-    ck_assert_double_eq(c.mix.weights[MIX_MIXUP], 2);
-    ck_assert_double_eq(c.mix.weights[MIX_CUTMIX], 0);
-    ck_assert_double_eq(c.mix.alpha[MIX_FMIX], 0.5);
-    ck_assert_int_eq(c.mix.elem, 1);
-    ck_assert_int_eq(c.augment, 0);
-    ck_assert_uint_eq(c.seed, 99);
-    /* canonical form parses back to the same configuration */
-    char *canon = train_options_canonical(&c);
-    ck_assert_ptr_nonnull(canon);
-    int n = 0;
-    char *v[128], *s = canon;
-    for (char *p = strtok(s, "\n"); p && n < 128; p = strtok(NULL, "\n")) v[n++] = p;
-    train_config_t d;
-    train_config_default(&d);
-    ck_assert_msg(parse_list(&d, n, v, err) == 0, "%s", err);
-    ck_assert_int_eq(d.epochs, c.epochs);
-    ck_assert_int_eq(d.batch, c.batch);
-    ck_assert_double_eq(d.lr, c.lr);
-    ck_assert_uint_eq(d.seed, c.seed);
-    ck_assert_int_eq(d.augment, c.augment);
-    ck_assert_int_eq(memcmp(&d.mix, &c.mix, sizeof d.mix), 0);
-    free(canon);
-    /* errors name the flag */
-    train_config_default(&c);
-    char *bad1[] = {"--epochs", "ten"};
-    ck_assert_int_eq(parse_list(&c, 2, bad1, err), -1);
-    ck_assert_ptr_nonnull(strstr(err, "--epochs"));
-    char *bad2[] = {"--weights", "1,x,1,1"};
-    ck_assert_int_eq(parse_list(&c, 2, bad2, err), -1);
-    ck_assert_ptr_nonnull(strstr(err, "weights"));
-    train_config_default(&c);
-    char *bad3[] = {"--candidates", "mixup,blend"};
-    ck_assert_int_eq(parse_list(&c, 2, bad3, err), -1);
-    char *bad4[] = {"--lr"};
-    ck_assert_int_eq(parse_list(&c, 1, bad4, err), -1);
-    ck_assert_ptr_nonnull(strstr(err, "--lr"));
-    /* long-valued flags: stored whole, range checked */
-    train_config_default(&c);
-    char *longs[] = {"--warmup", "1099511627776", "--max-steps=12", "--ckpt-every", "0"};
-    ck_assert_msg(parse_list(&c, 5, longs, err) == 0, "%s", err);
-    ck_assert_int_eq(c.warmup, 1099511627776L);
-    ck_assert_int_eq(c.max_steps, 12);
-    ck_assert_int_eq(c.ckpt_every, 0);
-    char *bad6[] = {"--max-steps", "-1"};
-    ck_assert_int_eq(parse_list(&c, 2, bad6, err), -1);
-    ck_assert_ptr_nonnull(strstr(err, "--max-steps"));
-    char *bad7[] = {"--warmup", "1099511627777"};
-    ck_assert_int_eq(parse_list(&c, 2, bad7, err), -1);
-    char *bad5[] = {"--no-mix=1"};
-    ck_assert_int_eq(parse_list(&c, 1, bad5, err), -1);
-    char *unknown[] = {"--frobnicate"};
-    ck_assert_int_eq(parse_list(&c, 1, unknown, err), 1);   /* not ours: left to the program */
-    /* --candidates alone: one weight each */
-    train_config_default(&c);
-    char *two[] = {"--candidates", "mixup,fmix"};
-    ck_assert_msg(parse_list(&c, 2, two, err) == 0, "%s", err);
-    ck_assert_int_eq(c.mix.ncand, 2);
 }
 END_TEST
 
@@ -413,10 +325,6 @@ START_TEST(test_report_files)
     ck_assert_int_eq(eval_report_write(&r, names5, "/nonexistent-dir/x", err), -1);
     ck_assert_ptr_nonnull(strstr(err, "/nonexistent-dir/x"));
     eval_report_free(&r);
-    char v[64];
-    ck_assert_int_eq(train_meta_get("a=1\nfeat.n=32\nb=x\n", "feat.n", v, sizeof v), 0);
-    ck_assert_str_eq(v, "32");
-    ck_assert_int_eq(train_meta_get("a=1\nfeat.nn=32\n", "feat.n", v, sizeof v), -1);
 }
 END_TEST
 
@@ -431,7 +339,6 @@ int main(void)
     tcase_add_test(tc, test_loop_matches_pytorch);
     tcase_add_test(tc, test_resume_bit_identical);
     tcase_add_test(tc, test_nan_stops_run);
-    tcase_add_test(tc, test_options);
     tcase_add_test(tc, test_report_files);
     suite_add_tcase(s, tc);
     int status = check_run(s);

@@ -1,0 +1,170 @@
+/* trainrun.c: resume arguments, threads, run folder, signals and the display of a run. */
+#include "cli/trainrun.h"
+
+#include <errno.h>
+#include <omp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/opt.h"
+#include "cli/progress.h"
+#include "cli/util.h"
+#include "common/text.h"
+
+int trainrun_saved_args(int argc, char **argv, char ***saved, int *n, char *err)
+{
+    *saved = NULL;
+    *n = 0;
+    const char *resume = opt_find("--resume", argc, argv);
+    return resume ? train_resume_args(resume, saved, n, err) : 0;
+}
+
+/* Our step syncs its threads hundreds of times (every OpenMP region and GEMM); when other
+ * programs hold the cores, each sync waits for a descheduled partner and training can run
+ * tens of times slower than on one thread. Say so rather than silently crawl. */
+static void warn_if_busy(int threads)
+{
+    double load;
+    int cores = omp_get_num_procs();
+    if (threads < 2 || getloadavg(&load, 1) != 1) return;
+    if (load > cores - threads + 0.5)
+        cli_warn("the machine is busy (load %.1f on %d cores); %d threads may run much slower than "
+                 "--threads 1 while that lasts", load, cores, threads);
+}
+
+/* dir, or the nearest folder above it that exists, must be a writable folder. */
+static int check_writable(const char *dir, char *err)
+{
+    char p[4096];
+    if (snprintf(p, sizeof p, "%s", dir) >= (int)sizeof p) return st_err(err, "--out %s: path too long", dir);
+    for (;;) {
+        struct stat st;
+        if (stat(p, &st) == 0) {
+            if (!S_ISDIR(st.st_mode)) return st_err(err, "--out %s: %s is not a folder", dir, p);
+            if (access(p, W_OK | X_OK) != 0) return st_err(err, "--out %s: folder %s is not writable", dir, p);
+            return 0;
+        }
+        if (errno != ENOENT && errno != ENOTDIR) return st_err(err, "--out %s: %s: %s", dir, p, strerror(errno));
+        char *sl = strrchr(p, '/');
+        while (sl && sl > p && sl[1] == 0) *sl = 0, sl = strrchr(p, '/');   /* trailing slashes */
+        if (!sl) snprintf(p, sizeof p, ".");
+        else if (sl == p) p[1] = 0;
+        else *sl = 0;
+    }
+}
+
+int trainrun_prepare(trainopts_t *o, const char *fallback, int *usage, char *err)
+{
+    train_config_t *c = &o->tc;
+    *usage = 1;
+    if (train_config_finish(c, err)) return -1;
+    *usage = 0;
+    c->threads = train_set_threads(c->threads);
+    if (!o->quiet) warn_if_busy(c->threads);
+    c->out_dir = train_run_dir(c->out_dir, c->resume, fallback, o->out_buf, sizeof o->out_buf);
+    return check_writable(c->out_dir, err);
+}
+
+/* ---- the display of a run ---- */
+typedef struct {
+    const trainopts_t *o;
+    const train_data_t *d;
+    progress_t pr;
+    int bar_open;
+} view_t;
+
+static void view_event(void *ctx, const train_event_t *ev)
+{
+    view_t *v = ctx;
+    int quiet = v->o->quiet;
+    switch (ev->kind) {
+    case TRAIN_EV_EPOCH_BEGIN: {
+        char label[64];
+        snprintf(label, sizeof label, "epoch %ld/%d", ev->epoch, ev->epochs);
+        progress_start(&v->pr, quiet ? PROGRESS_OFF : v->o->progress, label, ev->steps);
+        v->bar_open = 1;
+        break;
+    }
+    case TRAIN_EV_STEP: {
+        char extra[160];
+        snprintf(extra, sizeof extra, "loss %.4f acc %.3f %.0f samples/s", ev->loss, ev->acc, ev->samples_per_s);
+        progress_update(&v->pr, ev->step, extra, ev->step == ev->steps);
+        if (ev->step == ev->steps) progress_finish(&v->pr), v->bar_open = 0;
+        break;
+    }
+    case TRAIN_EV_EPOCH_END:
+        if (quiet) break;
+        printf("epoch %ld/%d  lr %.4g  train loss %.4f acc %.4f  val loss %.4f acc %.4f  %.1f s  %.0f samples/s\n",
+               ev->epoch, ev->epochs, ev->lr, ev->loss, ev->acc, ev->val_loss, ev->val_acc, ev->seconds,
+               ev->samples_per_s);
+        fflush(stdout);
+        break;
+    case TRAIN_EV_STOPPED:
+        if (v->bar_open) progress_finish(&v->pr), v->bar_open = 0;
+        if (quiet) break;
+        if (ev->step) printf("stopped at epoch %ld step %ld; continue with --resume %s\n", ev->epoch, ev->step, ev->path);
+        else printf("stopped after epoch %ld; continue with --resume %s\n", ev->epoch, ev->path);
+        break;
+    case TRAIN_EV_TEST:
+        if (!quiet) {
+            printf("test split (best checkpoint, epoch %ld): ", ev->best_epoch);
+            eval_report_print(ev->report, v->d->class_names, stdout);
+            printf("reports: %s_report.txt, %s_per_class.csv, %s_confusion.csv\n", ev->path, ev->path, ev->path);
+        } else {   /* --quiet still says how the run ended */
+            printf("test accuracy %.4f (best checkpoint, epoch %ld); report: %s_report.txt\n",
+                   eval_report_accuracy(ev->report), ev->best_epoch, ev->path);
+        }
+        break;
+    }
+}
+
+static volatile sig_atomic_t g_stop;
+static void on_signal(int sig)
+{
+    (void)sig;
+    g_stop = 1;
+}
+
+int trainrun_run(trainopts_t *o, const char *prog_args, const train_data_t *d)
+{
+    char err[ST_ERR_LEN];
+    char *shared = trainopts_canonical(&o->tc);
+    const char *pa = prog_args ? prog_args : "";
+    size_t pl = strlen(pa);
+    char *args = shared ? malloc(pl + strlen(shared) + 2) : NULL;
+    if (!args) {
+        free(shared);
+        return cli_fail(CLI_FAIL, "out of memory");
+    }
+    sprintf(args, "%s%s%s", pa, (pl && pa[pl - 1] != '\n') ? "\n" : "", shared);
+    free(shared);
+    view_t v = {.o = o, .d = d};
+    train_config_t c = o->tc;
+    c.args = args;
+    c.on_event = view_event;
+    c.event_ctx = &v;
+    c.stop = &g_stop;
+
+    /* Ctrl-C / SIGTERM: finish the step, write last.ckpt, stop. A second signal kills
+     * (SA_RESETHAND restores the default action). */
+    struct sigaction sa, old_int, old_term;
+    g_stop = 0;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    int stopped = 0;
+    int rc = train_run(&c, d, &stopped, err);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (v.bar_open) progress_finish(&v.pr);
+    free(args);
+    if (rc) return cli_fail(CLI_FAIL, err);
+    return stopped == 2 ? CLI_INTERRUPTED : CLI_OK;
+}

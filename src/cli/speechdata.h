@@ -18,7 +18,7 @@ typedef struct {
 } speech_opts_t;
 
 void speech_opts_default(speech_opts_t *o);
-/* Like train_options_parse: 1 consumed, 0 not ours, -1 error. Feature flags only when
+/* Like trainopts_parse: 1 consumed, 0 not ours, -1 error. Feature flags only when
  * features != 0, dataset flags only when dataset != 0. */
 int speech_opts_parse(speech_opts_t *o, int argc, char **argv, int *i, int features, int dataset, char *err);
 void speech_opts_help(FILE *f, int features, int dataset);

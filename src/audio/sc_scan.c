@@ -1,5 +1,7 @@
 /* sc_scan.c: walking a Speech Commands folder, reading the split lists, the sha1 rule. */
+#include "audio/netinput.h"
 #include "audio/sc_internal.h"
+#include "common/text.h"
 #include "audio/speechcommands.h"
 
 #include "common/err.h"
@@ -51,20 +53,9 @@ static int cmp_file(const void *a, const void *b)
     return strcmp(((const sc_file_t *)a)->rel, ((const sc_file_t *)b)->rel);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int sc_list_has(char *const *list, int n, const char *rel)
 {
-    return list && n > 0 && bsearch(&rel, list, (size_t)n, sizeof *list, cmp_str) != NULL;
-}
-
-static int has_wav_ext(const char *name)
-{
-    size_t n = strlen(name);
-    return n > 4 && strcasecmp(name + n - 4, ".wav") == 0;
+    return list && n > 0 && bsearch(&rel, list, (size_t)n, sizeof *list, text_cmp_ptrs) != NULL;
 }
 
 typedef struct {
@@ -106,7 +97,7 @@ static int scan_folder(const char *dir, const char *sub, int label, filevec_t *f
     struct dirent *e;
     int rc = 0;
     while (rc == 0 && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.' || !has_wav_ext(e->d_name)) continue;
+        if (e->d_name[0] == '.' || !audio_is_wav(e->d_name)) continue;
         char rel[4096];
         if (snprintf(rel, sizeof rel, "%s/%s", sub, e->d_name) >= (int)sizeof rel) continue;
         rc = push_file(fv, dir, rel, label, err);
@@ -148,7 +139,7 @@ static int read_list(const char *dir, const char *name, char ***list, int *n, ch
     fclose(f);
     if (!v) v = malloc(sizeof *v); /* an empty list still counts as present */
     if (!v) goto oom_closed;
-    qsort(v, (size_t)*n, sizeof *v, cmp_str);
+    qsort(v, (size_t)*n, sizeof *v, text_cmp_ptrs);
     *list = v;
     return 0;
 oom:

@@ -4,12 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audio/audio.h"
+#include "audio/netinput.h"
 #include "cli/commands.h"
-#include "cli/util.h"
-#include "cli/speechdata.h"
-#include "common/npy.h"
 #include "cli/opt.h"
+#include "cli/speechdata.h"
+#include "cli/util.h"
+#include "common/npy.h"
 
 static void features_help(void)
 {
@@ -54,8 +54,7 @@ int cmd_features(int argc, char **argv)
     int rc = 1;
     if (!clip || !x) {
         st_err(err, "out of memory");
-    } else if (audio_load_clip(in, so.feat.sample_rate, S, clip, err) == 0) {
-        mel_compute(mel, clip, x);
+    } else if (audio_features(mel, in, clip, x, err) == 0) {
         int64_t shape[3] = {1, H, W};
         if (npy_write_f32(out, x, 3, shape, err) == 0) rc = 0;
     }

@@ -4,7 +4,6 @@
  * the only per-file state, clips are decoded and labelled a batch at a time, and rows go
  * straight into the CSV (written atomically: the file appears whole or not at all). A clip
  * that cannot be read still gets a row, with the fallback label, and is reported. */
-#include <ctype.h>
 #include <dirent.h>
 #include <omp.h>
 #include <stdio.h>
@@ -12,11 +11,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "audio/audio.h"
+#include "audio/netinput.h"
 #include "cli/commands.h"
 #include "cli/util.h"
 #include "cli/speechdata.h"
 #include "common/atomicfile.h"
+#include "common/text.h"
 #include "cli/opt.h"
 #include "cli/progress.h"
 
@@ -41,15 +41,6 @@ static void predict_help(void)
     printf("                       (given feature flags must match the checkpoint's)\n");
 }
 
-static int has_wav_suffix(const char *s)
-{
-    size_t n = strlen(s);
-    return n > 4 && s[n - 4] == '.' && tolower((unsigned char)s[n - 3]) == 'w' &&
-           tolower((unsigned char)s[n - 2]) == 'a' && tolower((unsigned char)s[n - 1]) == 'v';
-}
-
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
 /* The sorted .wav names of dir (regular files or links to them). */
 static int list_clips(const char *dir, char ***names, long *count, char *err)
 {
@@ -59,7 +50,7 @@ static int list_clips(const char *dir, char ***names, long *count, char *err)
     char **v = malloc((size_t)cap * sizeof *v);
     struct dirent *e;
     while (v && (e = readdir(d))) {
-        if (e->d_name[0] == '.' || !has_wav_suffix(e->d_name)) continue;
+        if (e->d_name[0] == '.' || !audio_is_wav(e->d_name)) continue;
         if (e->d_type != DT_REG && e->d_type != DT_LNK && e->d_type != DT_UNKNOWN) continue;
         if (n == cap) {
             char **nv = realloc(v, (size_t)(cap *= 2) * sizeof *v);
@@ -75,7 +66,7 @@ static int list_clips(const char *dir, char ***names, long *count, char *err)
         free(v);
         return st_err(err, "--audio %s: out of memory listing the folder", dir);
     }
-    qsort(v, (size_t)n, sizeof *v, cmp_str);
+    qsort(v, (size_t)n, sizeof *v, text_cmp_ptrs);
     *names = v;
     *count = n;
     return 0;
@@ -152,7 +143,7 @@ int cmd_predict(int argc, char **argv)
     size_t dl = strlen(audio);
     for (long s = 0; s < n; s += B) {
         int nb = n - s < B ? (int)(n - s) : B;
-        /* Decoding dominates: one clip per thread (audio_load_clip is thread-safe). */
+        /* Decoding dominates: one clip per thread (audio_features is thread-safe). */
 #pragma omp parallel for schedule(dynamic, 4)
         for (int i = 0; i < nb; i++) {
             const char *nm = names[s + i];
@@ -164,9 +155,8 @@ int cmd_predict(int argc, char **argv)
                 continue;
             }
             sprintf(path, "%s/%s", audio, nm);
-            ok[i] = audio_load_clip(path, so.feat.sample_rate, S, clips + (size_t)i * S, msg) == 0;
-            if (ok[i]) mel_compute(mel, clips + (size_t)i * S, x + (size_t)i * hw);
-            else memset(x + (size_t)i * hw, 0, hw * sizeof *x);
+            ok[i] = audio_features(mel, path, clips + (size_t)i * S, x + (size_t)i * hw, msg) == 0;
+            if (!ok[i]) memset(x + (size_t)i * hw, 0, hw * sizeof *x);
             free(path);
         }
         model_forward(m, x, nb, 0);

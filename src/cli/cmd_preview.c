@@ -2,7 +2,7 @@
  *
  * Inputs are spectrograms (from WAV files or a Speech Commands-style corpus, through the
  * same log-mel front end as training) or CIFAR images; the grid itself is drawn by
- * preview_render (src/image), whose mixed tiles come from mix_apply (src/mix).
+ * preview_render (src/viz), whose mixed tiles come from mix_apply (src/mix).
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -10,16 +10,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "audio/netinput.h"
 #include "cli/commands.h"
-#include "cli/util.h"
-#include "audio/audio.h"
-#include "audio/mel.h"
-#include "common/err.h"
-#include "viz/canvas.h"
-#include "image/cifar.h"
-#include "viz/preview.h"
-#include "mix/mix.h"
 #include "cli/opt.h"
+#include "cli/util.h"
+#include "common/err.h"
+#include "image/cifar.h"
+#include "mix/mix.h"
+#include "viz/canvas.h"
+#include "viz/preview.h"
 
 #define MAX_PAIRS 16
 
@@ -80,7 +79,7 @@ static int corpus_files(const char *dir, int max, char **paths, char **words, in
             int taken = 0;
             for (int k = 0; k < m; k++) {
                 size_t l = strlen(fe[k]->d_name);
-                if (!taken && l > 4 && !strcmp(fe[k]->d_name + l - 4, ".wav")) {
+                if (!taken && audio_is_wav(fe[k]->d_name)) {
                     size_t need = strlen(sub) + l + 2;
                     paths[*count] = malloc(need);
                     words[*count] = strdup(w);
@@ -115,8 +114,7 @@ static int load_spectrograms(char **files, int nfiles, int pairs, float *a, floa
     int rc = clip ? 0 : st_err(err, "out of memory");
     for (int i = 0; !rc && i < 2 * pairs; i++) {
         const char *path = files[i % nfiles];
-        rc = audio_load_clip(path, fc.sample_rate, fc.clip_samples, clip, err);
-        if (!rc) mel_compute(mel, clip, (i % 2 ? b : a) + (size_t)(i / 2) * *h * *w);
+        rc = audio_features(mel, path, clip, (i % 2 ? b : a) + (size_t)(i / 2) * *h * *w, err);
     }
     free(clip);
     mel_free(mel);

@@ -60,6 +60,8 @@ void text_lines_free(char **lines)
     free(lines - 1);
 }
 
+int text_cmp_ptrs(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
 const char *text_double(char buf[TEXT_DOUBLE_LEN], double v)
 {
     /* Whole numbers as such: "%g" would say 8e+03 for 8000. */

@@ -23,6 +23,9 @@ int text_kv_get(const char *text, const char *key, char *buf, size_t len);
 char **text_lines_split(const char *text, int *n);
 void text_lines_free(char **lines);
 
+/* qsort/bsearch comparator for an array of C strings (strcmp order). */
+int text_cmp_ptrs(const void *a, const void *b);
+
 /* Room for any text_double result, with its terminating 0. */
 #define TEXT_DOUBLE_LEN 32
 /* Writes v as a whole number when it is one (below 1e15), else as the shortest "%.*g" form

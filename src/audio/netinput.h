@@ -1,0 +1,16 @@
+/* netinput.h: a sound file to the network's input, the one path every command takes (training
+ * data goes through the dataset's cache to the same mel_compute). */
+#ifndef ST_AUDIO_NETINPUT_H
+#define ST_AUDIO_NETINPUT_H
+
+#include "audio/mel.h"
+
+/* Decodes path at mel's sample rate, fixes it to its clip length (zero-pad or cut) and writes
+ * the log-mel input, (n_mels, mel_frames(mel)) floats, into out. clip is the caller's scratch
+ * of clip_samples floats, so threads can share one mel_t. -1 with err naming the file. */
+int audio_features(const mel_t *mel, const char *path, float *clip, float *out, char *err);
+
+/* 1 when a file name ends in ".wav" (any case) after at least one character. */
+int audio_is_wav(const char *name);
+
+#endif

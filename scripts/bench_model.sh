@@ -4,7 +4,7 @@
 #   scripts/bench_model.sh [build-dir] [steps]        (defaults: build, 3)
 # For each config: samples/s (median of the timed steps after one warm-up), peak RSS and the
 # achieved GFLOP/s against a measured sgemm peak. Ours runs with both convolution algorithms
-# (ST_CONV=winograd, the default, and ST_CONV=im2col). "eff" GFLOP/s counts direct-convolution
+# (--conv winograd, the default, and --conv im2col). "eff" GFLOP/s counts direct-convolution
 # FLOPs (3 x forward per sample) for every side, so it can exceed the sgemm peak with Winograd;
 # "act" is what our GEMMs really computed. PyTorch runs twice per batch: with glibc's
 # default malloc (the headline peer) and with MALLOC_MMAP_MAX_=0
@@ -44,10 +44,10 @@ row() {  # name batch output
 }
 declare -A ours torch
 for b in 64 256; do
-    out=$(ST_CONV=winograd "$bench" --batch $b --steps "$steps" --threads $threads)
+    out=$("$bench" --conv winograd --batch $b --steps "$steps" --threads $threads)
     ours[$b]=$(val samples_per_s "$out")
     row "ours winograd (default)" $b "$out"
-    out=$(ST_CONV=im2col "$bench" --batch $b --steps "$steps" --threads $threads)
+    out=$("$bench" --conv im2col --batch $b --steps "$steps" --threads $threads)
     row "ours im2col" $b "$out"
     out=$($py scripts/bench_model.py --batch $b --steps "$steps" --threads $threads)
     torch[$b]=$(val samples_per_s "$out")
@@ -58,6 +58,6 @@ for b in 64 256; do
 done
 echo "per-layer breakdown, ours (winograd), batch 256 (seconds per training step, fwd+bwd;"
 echo "  im2col = input/gradient transforms and im2col, col2im = output transforms and col2im):"
-ST_CONV=winograd "$bench" --batch 256 --steps 1 --threads $threads --profile | grep '^profile'
+"$bench" --conv winograd --batch 256 --steps 1 --threads $threads --profile | grep '^profile'
 printf 'speedup vs pytorch: %.2fx (batch 64)\n' "$(echo "${ours[64]}/${torch[64]}" | bc -l)"
 printf 'speedup vs pytorch: %.2fx (batch 256)\n' "$(echo "${ours[256]}/${torch[256]}" | bc -l)"

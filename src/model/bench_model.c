@@ -1,13 +1,13 @@
 /* bench_model: training-step throughput of the C model (used by scripts/bench_model.sh).
  *
  *   bench_model [--batch N] [--steps S] [--threads T] [--width K] [--in-ch C] [--hw H W]
- *               [--classes K] [--profile] [--eval]
+ *               [--classes K] [--conv winograd|im2col] [--profile] [--eval]
  *   bench_model --sgemm [--threads T]     measured sgemm peak (GFLOP/s)
  *
  * Prints key=value lines: samples_per_s (median over the timed steps, after one warm-up
  * step), step_s, cpu_s_per_step (median process CPU time), gflops ("effective": 3 x the
  * direct-convolution forward FLOPs per sample for a training step), gemm_gflops_actual (the
- * FLOPs the GEMMs really did, lower with Winograd), conv (algorithm; env ST_CONV), peak_rss_mib,
+ * FLOPs the GEMMs really did, lower with Winograd), conv (algorithm, --conv), peak_rss_mib,
  * and with --profile the per-layer breakdown of the timed steps. */
 #include "model/model.h"
 
@@ -68,7 +68,7 @@ static int sgemm_peak(void)
 
 int main(int argc, char **argv)
 {
-    int batch = 64, steps = 3, threads = 2, profile = 0, eval = 0, do_sgemm = 0;
+    int batch = 64, steps = 3, threads = 2, profile = 0, eval = 0, do_sgemm = 0, conv = MODEL_CONV_WINOGRAD;
     model_config_t cfg = {1, 12, 64, 32, 32};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -82,7 +82,9 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--hw") && i + 2 < argc) {
             cfg.h = atoi(argv[++i]);
             cfg.w = atoi(argv[++i]);
-        } else if (!strcmp(a, "--profile")) profile = 1;
+        } else if (!strcmp(a, "--conv") && more && !strcmp(argv[i + 1], "winograd")) conv = MODEL_CONV_WINOGRAD, i++;
+        else if (!strcmp(a, "--conv") && more && !strcmp(argv[i + 1], "im2col")) conv = MODEL_CONV_IM2COL, i++;
+        else if (!strcmp(a, "--profile")) profile = 1;
         else if (!strcmp(a, "--eval")) eval = 1;
         else if (!strcmp(a, "--sgemm")) do_sgemm = 1;
         else {
@@ -103,6 +105,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_model: %s\n", err);
         return 1;
     }
+    model_set_conv(m, conv);
     size_t xs = (size_t)batch * cfg.in_ch * cfg.h * cfg.w, ys = (size_t)batch * cfg.classes;
     float *x = malloc(xs * sizeof(float)), *y = calloc(ys, sizeof(float));
     if (!x || !y) return 1;

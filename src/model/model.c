@@ -7,7 +7,7 @@
  * the activation memory. Backward runs through three gradient buffers (g0: grad of the block
  * output/input, g1: grad of b then h in place, g2: grad of a) and one scratch s for a/b.
  * The 3x3 stride-1 block convolutions use Winograd F(4x4, 3x3) unless the algorithm is set to
- * im2col (model_set_conv, env ST_CONV); both share one scratch buffer (m->col).
+ * im2col (model_set_conv); both share one scratch buffer (m->col).
  */
 #include "model/model.h"
 
@@ -252,15 +252,6 @@ model_t *model_init(const model_config_t *cfg, int max_batch, uint64_t seed, cha
         if (ws > m->col_size) m->col_size = ws;
     }
     m->conv_algo = MODEL_CONV_WINOGRAD;
-    const char *env = getenv("ST_CONV");
-    if (env && *env) {
-        if (!strcmp(env, "im2col")) m->conv_algo = MODEL_CONV_IM2COL;
-        else if (strcmp(env, "winograd") != 0) {
-            st_err(err, "model: ST_CONV='%s' is neither 'im2col' nor 'winograd'", env);
-            free(m);
-            return NULL;
-        }
-    }
 
     /* Activations: carve one allocation. */
     size_t na = 0;

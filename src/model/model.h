@@ -84,9 +84,8 @@ void model_set_threads(int n);
 
 /* Convolution algorithm for the 3x3 stride-1 convolutions of the residual blocks:
  * MODEL_CONV_WINOGRAD (Winograd F(4x4, 3x3), the default) or MODEL_CONV_IM2COL (im2col + GEMM).
- * The stem, strided and 1x1 convolutions always use im2col. model_init takes the default from
- * the environment variable ST_CONV=im2col|winograd when it is set (another value is refused).
- * Both give the same result up to float32 rounding. */
+ * The stem, strided and 1x1 convolutions always use im2col. model_init starts with Winograd;
+ * both give the same result up to float32 rounding. */
 enum { MODEL_CONV_IM2COL = 0, MODEL_CONV_WINOGRAD = 1 };
 void model_set_conv(model_t *m, int algo);
 int model_get_conv(const model_t *m);

@@ -140,8 +140,7 @@ START_TEST(test_im2col) { run_case(cases[_i], 0, 1); }
 END_TEST
 
 /* The model's two algorithms give the same logits and gradients (to float32 rounding) on a
- * config whose stride-1 convs have even and odd sizes; and the default is Winograd unless
- * ST_CONV says otherwise. */
+ * config whose stride-1 convs have even and odd sizes; and the default is Winograd. */
 START_TEST(test_model_algos_agree)
 {
     model_config_t cfg = {2, 5, 8, 14, 11};
@@ -149,8 +148,7 @@ START_TEST(test_model_algos_agree)
     model_t *a = model_init(&cfg, 3, 5, err), *b = model_init(&cfg, 3, 5, err);
     ck_assert_ptr_nonnull(a);
     ck_assert_ptr_nonnull(b);
-    const char *env = getenv("ST_CONV");
-    if (!env || strcmp(env, "im2col") != 0) ck_assert_int_eq(model_get_conv(a), MODEL_CONV_WINOGRAD);
+    ck_assert_int_eq(model_get_conv(a), MODEL_CONV_WINOGRAD);
     model_set_conv(a, MODEL_CONV_WINOGRAD);
     model_set_conv(b, MODEL_CONV_IM2COL);
     size_t nx = (size_t)3 * 2 * 14 * 11;

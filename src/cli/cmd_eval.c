@@ -53,6 +53,7 @@ int cmd_eval(int argc, char **argv)
         return cli_fail(2, err);
     }
     if (!model) return cli_fail(2, "eval: --model CKPT is required");
+    if (out && cli_check_out_path("--out", out, err)) return cli_fail(CLI_FAIL, err);
     int split;
     if (!strcmp(split_name, "validation") || !strcmp(split_name, "val")) split = TRAIN_SPLIT_VAL;
     else if (!strcmp(split_name, "test") || !strcmp(split_name, "testing")) split = TRAIN_SPLIT_TEST;

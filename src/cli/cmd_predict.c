@@ -41,6 +41,22 @@ static void predict_help(void)
     printf("                       (given feature flags must match the checkpoint's)\n");
 }
 
+/* One CSV field as RFC 4180 has it: quoted (quotes doubled) when it holds a comma, quote or
+ * line break, so any file name reads back whole. */
+static void put_csv_field(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
 /* The sorted .wav names of dir (regular files or links to them). */
 static int list_clips(const char *dir, char ***names, long *count, char *err)
 {
@@ -103,6 +119,7 @@ int cmd_predict(int argc, char **argv)
     }
     if (!model) return cli_fail(2, "predict: --model CKPT is required");
     if (!audio) return cli_fail(2, "predict: --audio DIR is required");
+    if (cli_check_out_path("--out", out, err)) return cli_fail(CLI_FAIL, err);
     int fb = -1;
     for (int k = 0; k < SC_NCLASSES; k++)
         if (!strcmp(fallback, sc_class_names[k])) fb = k;
@@ -174,7 +191,8 @@ int cmd_predict(int argc, char **argv)
                 }
                 bad++;
             }
-            fprintf(af.f, "%s,%s\n", names[s + i], sc_class_names[best]);
+            put_csv_field(af.f, names[s + i]);
+            fprintf(af.f, ",%s\n", sc_class_names[best]);
         }
         char extra[64];
         snprintf(extra, sizeof extra, "%.0f clips/s", (s + nb) / (progress_elapsed(&pr) + 1e-9));

@@ -125,7 +125,7 @@ char *trainopts_canonical(const train_config_t *c)
 void trainopts_help(FILE *f, const train_config_t *c)
 {
     fprintf(f,
-        "Training (defaults: the paper's speech recipe unless a preset says otherwise):\n"
+        "Training:\n"
         "  --epochs N           training epochs; the cosine schedule spans them all [%d]\n"
         "  --batch N            mini-batch size [%d]\n"
         "  --eval-batch N       batch size for validation/test passes [%d]\n"

@@ -4,6 +4,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/err.h"
 
 #ifndef ST_VERSION
 #define ST_VERSION "unknown"
@@ -43,6 +47,21 @@ void cli_warn(const char *fmt, ...)
     va_start(ap, fmt);
     vsay(fmt, ap);
     va_end(ap);
+}
+
+int cli_check_out_path(const char *flag, const char *path, char *err)
+{
+    char dir[4096];
+    if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir) return st_err(err, "%s %s: path too long", flag, path);
+    char *sl = strrchr(dir, '/');
+    if (!sl) snprintf(dir, sizeof dir, ".");
+    else if (sl == dir) dir[1] = 0;
+    else *sl = 0;
+    struct stat st;
+    if (stat(dir, &st) != 0) return st_err(err, "%s %s: folder %s does not exist", flag, path, dir);
+    if (!S_ISDIR(st.st_mode)) return st_err(err, "%s %s: %s is not a folder", flag, path, dir);
+    if (access(dir, W_OK | X_OK) != 0) return st_err(err, "%s %s: folder %s is not writable", flag, path, dir);
+    return 0;
 }
 
 void cli_print_version(void) { printf("%s %s\n", g_prog, ST_VERSION); }

@@ -17,6 +17,11 @@ int cli_failf(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3
 /* "<prog>: <msg>" on stderr, for a warning that does not stop the command. */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The folder that will hold the output file `path` (or the files starting with prefix `path`)
+ * must exist and be writable: checked before the work, so a command does not run for minutes
+ * and then fail. -1 with err naming `flag` and the folder. */
+int cli_check_out_path(const char *flag, const char *path, char *err);
+
 /* "<prog> <version>" on stdout. */
 void cli_print_version(void);
 /* 1 when argv[1..argc) holds --help/-h, 2 when it holds --version (first one wins), else 0. */

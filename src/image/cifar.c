@@ -159,7 +159,7 @@ int cifar_load(cifar_t *c, const char *dir, int dataset, char *err)
     if (strlen(dir) > 900) return st_err(err, "%.60s...: path too long", dir);
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        return st_err(err, "%s: not a directory", dir);
+        return st_err(err, "%s: not a folder", dir);
     /* Accept the folder the archive was unpacked into as well as the files' own folder. */
     snprintf(c->dir, sizeof c->dir, "%s", dir);
     int found = detect(dir);

@@ -42,8 +42,10 @@ int train_evaluate(model_t *m, const train_data_t *d, int split, int batch, eval
         return st_err(err, "evaluation: model shape (%d x %d x %d, %d classes) does not match the data "
                       "(%d x %d x %d, %d classes)", mc->in_ch, mc->h, mc->w, mc->classes, d->c, d->h, d->w, K);
     if (batch > model_max_batch(m)) batch = model_max_batch(m);
-    if (eval_report_init(r, K, err)) return -1;
     int n = d->count(d->ctx, split);
+    if (n < 1) return st_err(err, "evaluation: the %s split is empty",
+                             split == TRAIN_SPLIT_VAL ? "validation" : split == TRAIN_SPLIT_TEST ? "test" : "training");
+    if (eval_report_init(r, K, err)) return -1;
     size_t chw = (size_t)d->c * d->h * d->w;
     float *x = malloc((size_t)batch * chw * sizeof *x);
     int *idx = malloc((size_t)batch * sizeof *idx), *lab = malloc((size_t)batch * sizeof *lab);

@@ -155,7 +155,8 @@ double eval_report_accuracy(const eval_report_t *r);
 /* Accuracy of class k (correct / items of class k); NAN when the class has no items. */
 double eval_report_class_accuracy(const eval_report_t *r, int k);
 
-/* Runs the model (eval mode) over the whole split in batches of `batch`, in item order. */
+/* Runs the model (eval mode) over the whole split in batches of `batch`, in item order; an
+ * empty split is an error. */
 int train_evaluate(model_t *m, const train_data_t *d, int split, int batch, eval_report_t *r,
                    char *err);
 

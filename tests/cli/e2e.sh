@@ -112,6 +112,27 @@ expect_error "not a checkpoint" "notadir" eval --model "$work/notadir" --data "$
 expect_error "predict without --audio" "--audio" predict --model "$work/run/best.ckpt"
 expect_error "predict into a missing folder" "nodir" predict --model "$work/run/best.ckpt" --audio "$work/audio" --out "$work/nodir/s.csv" --quiet
 [[ ! -e "$work/nodir" ]] || fail "predict left a partial output"
+expect_error "eval into a missing folder" "nodir" eval --model "$work/run/best.ckpt" --data "$data" --quiet --out "$work/nodir/ev"
+[[ ! -s "$work/err.out" ]] || fail "eval into a missing folder did the work before failing"
+expect_error "train with a bad --data" "nodata" train --data "$work/nodata" --out "$work/fresh/run" --quiet
+[[ ! -e "$work/fresh" ]] || fail "a failed start left a run folder"
+
+# ---- predict: file names with a comma, a quote and a line break survive the CSV (RFC 4180,
+# read back with Python's csv module)
+rm -rf "$work/odd" && mkdir -p "$work/odd"
+one=$(ls "$work/tiny/audio/"*.wav | head -1)
+cp "$one" "$work/odd/a,b.wav"; cp "$one" "$work/odd/q\"x.wav"; cp "$one" "$work/odd/n"$'\n'"l.wav"; cp "$one" "$work/odd/plain.wav"
+if "$st" predict --model "$work/run/best.ckpt" --audio "$work/odd" --out "$work/odd.csv" --threads 1 --quiet >"$work/odd.log" 2>&1; then
+  /usr/bin/python3 - "$work/odd.csv" <<'PY' && ok "predict CSV quotes odd file names" || fail "predict CSV does not read back"
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline='')))
+names = sorted(r[0] for r in rows[1:])
+want = sorted(['a,b.wav', 'q"x.wav', 'n\nl.wav', 'plain.wav'])
+assert rows[0] == ['fname', 'label'] and names == want and all(len(r) == 2 for r in rows), rows
+PY
+else
+  cat "$work/odd.log"; fail "predict on odd file names"
+fi
 
 # ---- bad flag values: status 2, one line naming the flag and the value (parsed before any work)
 expect_usage() {   # description pattern program args...

@@ -162,6 +162,9 @@ START_TEST(test_loop_matches_pytorch)
     /* The test report: eval-mode predictions of the final model (no validation split, so
      * best = last) against PyTorch's. */
     eval_report_t r;
+    /* this data has no validation split: evaluating it is an error, not accuracy nan (0/0) */
+    ck_assert_int_eq(train_evaluate(out, &d, TRAIN_SPLIT_VAL, 4, &r, err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "validation split is empty"));
     ck_assert_msg(train_evaluate(out, &d, TRAIN_SPLIT_TEST, 4, &r, err) == 0, "%s", err);
     long correct = 0;
     for (int i = 0; i < 6; i++) correct += (int)pred[i] == y[i];

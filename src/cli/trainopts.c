@@ -70,6 +70,7 @@ int trainopts_parse(trainopts_t *o, int argc, char **argv, int *i, char *err)
     if ((r = opt_switch("--no-mix", a, err))) return r < 0 ? -1 : ((c->no_mix = 1), 1);
     if ((r = opt_switch("--no-augment", a, err))) return r < 0 ? -1 : ((c->augment = 0), 1);
     if ((r = opt_switch("--quiet", a, err))) return r < 0 ? -1 : ((o->quiet = 1), 1);
+    if ((r = opt_switch("--force", a, err))) return r < 0 ? -1 : ((o->force = 1), 1);
     return 0;
 }
 
@@ -154,6 +155,7 @@ void trainopts_help(FILE *f, const train_config_t *c)
         "                       (with --resume: the checkpoint's folder)\n"
         "  --resume CKPT        continue from a checkpoint (DIR/last.ckpt); uses the saved\n"
         "                       configuration, flags given with it override (e.g. --threads)\n"
+        "  --force              train into a folder that holds another run (its files are replaced)\n"
         "  --ckpt-every N       also write DIR/last.ckpt every N steps (0 = once per epoch) [%ld]\n"
         "  --max-steps N        stop cleanly after N steps in total, like Ctrl-C (0 = no limit)\n"
         "  --progress MODE      auto (bar on a terminal, plain lines otherwise), bar, plain\n"

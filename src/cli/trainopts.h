@@ -15,6 +15,7 @@ typedef struct {
     train_config_t tc;
     int quiet;       /* no progress display or epoch lines; only the one-line final summary */
     int progress;    /* PROGRESS_* (cli/progress.h) */
+    int force;       /* --force: train into a folder that holds another run */
     char out_buf[4096];   /* the run folder, when derived (trainrun_prepare) */
 } trainopts_t;
 

@@ -2,6 +2,7 @@
 #include "cli/trainrun.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <omp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -57,6 +58,32 @@ static int check_writable(const char *dir, char *err)
     }
 }
 
+/* A run folder that already holds a run (a checkpoint or config.txt) is only continued (by
+ * --resume of a checkpoint in it) or replaced on request (--force), never overwritten by
+ * accident. */
+static int check_not_another_run(const trainopts_t *o, char *err)
+{
+    const char *dir = o->tc.out_dir;
+    static const char *const files[] = {"last.ckpt", "best.ckpt", "config.txt"};
+    char p[4200];
+    const char *found = NULL;
+    struct stat st;
+    for (int k = 0; k < 3 && !found; k++) {
+        snprintf(p, sizeof p, "%s/%s", dir, files[k]);
+        if (stat(p, &st) == 0) found = files[k];
+    }
+    if (!found || o->force) return 0;
+    if (o->tc.resume) {
+        char a[4096], b[4096], rd[4096];
+        train_run_dir(NULL, o->tc.resume, ".", rd, sizeof rd);
+        if (realpath(dir, a) && realpath(rd, b) && !strcmp(a, b)) return 0;   /* continuing it */
+        return st_err(err, "--out %s holds another run (%s); resume into the checkpoint's own folder, "
+                      "another --out, or give --force to replace it", dir, found);
+    }
+    return st_err(err, "--out %s holds a run already (%s); continue it with --resume %s/last.ckpt, "
+                  "or give --force to replace it", dir, found, dir);
+}
+
 int trainrun_prepare(trainopts_t *o, const char *fallback, int *usage, char *err)
 {
     train_config_t *c = &o->tc;
@@ -66,7 +93,11 @@ int trainrun_prepare(trainopts_t *o, const char *fallback, int *usage, char *err
     c->threads = train_set_threads(c->threads);
     if (!o->quiet) warn_if_busy(c->threads);
     c->out_dir = train_run_dir(c->out_dir, c->resume, fallback, o->out_buf, sizeof o->out_buf);
-    return check_writable(c->out_dir, err);
+    if (check_writable(c->out_dir, err)) return -1;
+    *usage = 1;
+    if (check_not_another_run(o, err)) return -1;
+    *usage = 0;
+    return 0;
 }
 
 /* ---- the display of a run ---- */

@@ -19,7 +19,8 @@ int trainrun_saved_args(int argc, char **argv, char ***saved, int *n, char *err)
 /* After the flags are parsed: checks them (train_config_finish), sets the thread count
  * (the one place that does: o->tc.threads becomes the count used), decides the run folder
  * (train_run_dir, with fallback when neither --out nor --resume is given) and checks it can
- * be written without creating it, so a failed start leaves no folder. Warns when the
+ * be written without creating it, so a failed start leaves no folder; a folder holding
+ * another run is refused unless resuming it or o->force. Warns when the
  * machine is too busy for the thread count. -1 with err; *usage is then 1 when the flags
  * were at fault. */
 int trainrun_prepare(trainopts_t *o, const char *fallback, int *usage, char *err);

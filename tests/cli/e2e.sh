@@ -134,6 +134,18 @@ else
   cat "$work/odd.log"; fail "predict on odd file names"
 fi
 
+# ---- a folder holding a run is continued (--resume) or replaced (--force), never overwritten
+rm -rf "$work/run_f"
+expect_error "train into a finished run" "holds a run already" train "${common[@]}" --epochs 1 --out "$work/run"
+[[ $(wc -l <"$work/run/log.csv") -eq 3 ]] || fail "the refused run touched log.csv"
+if "$st" train "${common[@]}" --epochs 1 --out "$work/run_f" >/dev/null 2>&1 &&
+   "$st" train "${common[@]}" --epochs 1 --out "$work/run_f" --force >/dev/null 2>&1; then
+  ok "--force replaces a run"
+else
+  fail "--force"
+fi
+expect_error "resume into another run's folder" "holds another run" train --resume "$work/run/last.ckpt" --out "$work/run_f" --quiet
+
 # ---- bad flag values: status 2, one line naming the flag and the value (parsed before any work)
 expect_usage() {   # description pattern program args...
   local what=$1 pat=$2 prog=$3; shift 3

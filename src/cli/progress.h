@@ -1,7 +1,7 @@
 /* progress.h: a progress display for long loops (training epochs, evaluation, predict).
  *
  * On a terminal: one line redrawn in place, "label [=====>    ] 45% ETA 0:12 <extra>", at
- * most 10 times a second. Otherwise (a log file, a pipe): a plain line every `every`
+ * most 10 times a second, fitted to the terminal's width. Otherwise (a log file, a pipe): a plain line every `every`
  * seconds. Everything goes to stderr so stdout stays clean for results.
  */
 #ifndef ST_CLI_PROGRESS_H
@@ -29,6 +29,10 @@ void progress_update(progress_t *p, long done, const char *extra, int force);
 void progress_finish(progress_t *p);
 /* Seconds since progress_start. */
 double progress_elapsed(const progress_t *p);
+/* Width of the terminal f writes to (TIOCGWINSZ), else $COLUMNS, else 80. */
+int progress_columns(FILE *f);
+/* "m:ss" or "h:mm:ss"; 0:00 for a negative or absurd time. */
+void progress_format_time(char *buf, size_t n, double s);
 /* Monotonic clock in seconds. */
 double progress_now(void);
 

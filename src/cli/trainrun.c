@@ -106,6 +106,8 @@ typedef struct {
     const train_data_t *d;
     progress_t pr;
     int bar_open;
+    double run_t0;       /* clock and total step at the first step of this session */
+    long run_step0;
 } view_t;
 
 static void view_event(void *ctx, const train_event_t *ev)
@@ -121,8 +123,14 @@ static void view_event(void *ctx, const train_event_t *ev)
         break;
     }
     case TRAIN_EV_STEP: {
-        char extra[160];
-        snprintf(extra, sizeof extra, "loss %.4f acc %.3f %.0f samples/s", ev->loss, ev->acc, ev->samples_per_s);
+        /* Whole-run ETA from this session's pace, beside the epoch's own. */
+        if (v->run_t0 == 0) v->run_t0 = progress_now(), v->run_step0 = ev->total_step - 1;
+        long done = ev->total_step - v->run_step0;
+        double el = progress_now() - v->run_t0;
+        char run_eta[32], extra[200];
+        progress_format_time(run_eta, sizeof run_eta, done > 0 ? el / done * (ev->total_steps - ev->total_step) : -1);
+        snprintf(extra, sizeof extra, "run ETA %s loss %.4f acc %.3f %.0f samples/s", run_eta, ev->loss, ev->acc,
+                 ev->samples_per_s);
         progress_update(&v->pr, ev->step, extra, ev->step == ev->steps);
         if (ev->step == ev->steps) progress_finish(&v->pr), v->bar_open = 0;
         break;

@@ -2,6 +2,7 @@
  * (trainopts.c: values, errors naming the flag, canonical form parsing back to the same
  * configuration) and the run folder rule. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -147,6 +148,43 @@ START_TEST(test_run_dir)
 }
 END_TEST
 
+/* Every redraw of the bar fits in COLUMNS - 1 characters (else the terminal wraps it and each
+ * redraw adds a line), at 60 and at 30 columns, with a long extra text. */
+START_TEST(test_progress_fits_width)
+{
+    const int widths[] = {60, 30, 120};
+    for (int k = 0; k < 3; k++) {
+        char cols[16];
+        snprintf(cols, sizeof cols, "%d", widths[k]);
+        setenv("COLUMNS", cols, 1);
+        FILE *f = tmpfile();
+        ck_assert_ptr_nonnull(f);
+        progress_t p;
+        progress_start(&p, PROGRESS_BAR, "epoch 12/300", 1000);
+        p.f = f;
+        for (long d = 1; d <= 1000; d += 111)
+            progress_update(&p, d, "run ETA 12:34:56 loss 1.2345 acc 0.678 1234 samples/s", 1);
+        progress_finish(&p);
+        rewind(f);
+        char buf[65536];
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        buf[n] = 0;
+        fclose(f);
+        int lines = 0;
+        for (char *seg = strtok(buf, "\r"); seg; seg = strtok(NULL, "\r")) {
+            char *esc = strstr(seg, "\033[K");
+            int visible = esc ? (int)(esc - seg) : (int)strlen(seg);
+            ck_assert_msg(visible <= widths[k] - 1, "%d columns: %d-character line '%.*s'", widths[k], visible,
+                          visible, seg);
+            ck_assert_ptr_null(strchr(seg, '\n'));
+            if (visible) lines++;
+        }
+        ck_assert_int_ge(lines, 9);
+    }
+    unsetenv("COLUMNS");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -154,6 +192,7 @@ int main(void)
     tcase_add_test(tc, test_options);
     tcase_add_test(tc, test_opt_table);
     tcase_add_test(tc, test_run_dir);
+    tcase_add_test(tc, test_progress_fits_width);
     suite_add_tcase(s, tc);
     return check_run(s);
 }

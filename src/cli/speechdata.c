@@ -85,10 +85,12 @@ void speech_opts_help(FILE *f, int features, int dataset)
 
 void speech_feat_meta(const feat_config_t *fc, char *buf, size_t len)
 {
+    char t[2][TEXT_DOUBLE_LEN];
     snprintf(buf, len,
              "feat.sample_rate=%d\nfeat.clip_samples=%d\nfeat.n_fft=%d\nfeat.hop=%d\nfeat.n_mels=%d\n"
-             "feat.fmin=%.17g\nfeat.fmax=%.17g\n",
-             fc->sample_rate, fc->clip_samples, fc->n_fft, fc->hop, fc->n_mels, fc->fmin, fc->fmax);
+             "feat.fmin=%s\nfeat.fmax=%s\n",
+             fc->sample_rate, fc->clip_samples, fc->n_fft, fc->hop, fc->n_mels, text_double(t[0], fc->fmin),
+             text_double(t[1], fc->fmax));
 }
 
 int speech_feat_from_meta(const char *meta, feat_config_t *fc, const char *ckpt, char *err)
@@ -113,16 +115,13 @@ char *speech_opts_canonical(const speech_opts_t *o)
 {
     char *b = malloc(8192);
     if (!b) return NULL;
-    char t[3][32];
-    /* shortest text that reads back to the same double */
-#define G(i, v) (snprintf(t[i], 32, "%.15g", v), strtod(t[i], NULL) == (v) ? t[i] : (snprintf(t[i], 32, "%.17g", v), t[i]))
+    char t[3][TEXT_DOUBLE_LEN];
     int n = snprintf(b, 8192,
                      "--data\n%s\n--sample-rate\n%d\n--clip-samples\n%d\n--n-fft\n%d\n--hop\n%d\n--n-mels\n%d\n"
                      "--fmin\n%s\n--fmax\n%s\n--silence-frac\n%s\n",
                      o->data_abs[0] ? o->data_abs : (o->data ? o->data : ""), o->feat.sample_rate,
-                     o->feat.clip_samples, o->feat.n_fft, o->feat.hop, o->feat.n_mels, G(0, o->feat.fmin), G(1, o->feat.fmax),
-                     G(2, o->sc.silence_frac));
-#undef G
+                     o->feat.clip_samples, o->feat.n_fft, o->feat.hop, o->feat.n_mels, text_double(t[0], o->feat.fmin),
+                     text_double(t[1], o->feat.fmax), text_double(t[2], o->sc.silence_frac));
     const struct { int on; const char *flag; } sws[] = {
         {o->sc.balance, "--balance"}, {o->sc.strict, "--strict"}, {!o->sc.use_cache, "--no-cache"},
         {!o->sc.aug.amplitude, "--no-aug-amplitude"}, {!o->sc.aug.speed, "--no-aug-speed"},

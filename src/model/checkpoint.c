@@ -8,6 +8,7 @@
 
 #include "common/atomicfile.h"
 #include "common/err.h"
+#include "common/infile.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -167,33 +168,13 @@ void ckpt_info_free(ckpt_info_t *info)
     memset(info, 0, sizeof *info);
 }
 
+/* Larger than any model this engine can train on one machine (width 64: 90 MB). */
+#define CKPT_MAX_BYTES ((size_t)8 << 30)
+
 static int read_all(const char *path, unsigned char **buf, size_t *len, char *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return st_err(err, "%s: cannot open: %s", path, strerror(errno));
-    if (fseek(f, 0, SEEK_END) != 0) {
-        fclose(f);
-        return st_err(err, "%s: cannot seek (not a regular file?)", path);
-    }
-    long sz = ftell(f);
-    if (sz < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return st_err(err, "%s: cannot determine the size", path);
-    }
-    unsigned char *b = malloc(sz > 0 ? (size_t)sz : 1);
-    if (!b) {
-        fclose(f);
-        return st_err(err, "%s: out of memory reading %ld bytes", path, sz);
-    }
-    size_t got = fread(b, 1, (size_t)sz, f);
-    fclose(f);
-    if (got != (size_t)sz) {
-        free(b);
-        return st_err(err, "%s: read error", path);
-    }
-    *buf = b;
-    *len = (size_t)sz;
-    return 0;
+    /* The six-byte family prefix only: parse() tells an unsupported format version apart. */
+    return infile_read_all(path, CKPT_MAX_BYTES, MAGIC, 6, "speechtrain checkpoint", buf, len, err);
 }
 
 /* Parses and validates everything; on success *info holds owned copies and *body points at

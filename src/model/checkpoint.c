@@ -11,6 +11,7 @@
 #include "common/infile.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,6 +266,22 @@ static int fill(const char *path, model_t *m, uint64_t np, uint64_t ns, const fl
     return 0;
 }
 
+/* A checksum only proves the bytes are the ones written: a run that diverged saves NaN
+ * weights with a valid checksum, and evaluating them gives a "successful" run of garbage. */
+static int check_finite(const char *path, const char *what, const float *v, uint64_t n,
+                        char *err)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        float x;
+        memcpy(&x, v + i, sizeof x); /* the body need not be float-aligned in the buffer */
+        if (!isfinite(x))
+            return st_err(err, "%s: %s value %llu of %llu is %s; the run that wrote it diverged",
+                          path, what, (unsigned long long)i, (unsigned long long)n,
+                          isnan(x) ? "NaN" : "infinite");
+    }
+    return 0;
+}
+
 static int load(const char *path, model_t **mp, model_t *into, int max_batch, ckpt_info_t *out,
                 char *err)
 {
@@ -275,6 +292,13 @@ static int load(const char *path, model_t **mp, model_t *into, int max_batch, ck
     uint64_t np = 0, ns = 0;
     const float *params = NULL, *stats = NULL, *mom = NULL;
     if (parse(path, buf, len, &info, &np, &ns, &params, &stats, &mom, err) != 0) {
+        free(buf);
+        return -1;
+    }
+    if (check_finite(path, "parameter", params, np, err) ||
+        check_finite(path, "BatchNorm statistic", stats, ns, err) ||
+        check_finite(path, "momentum", mom, np, err)) {
+        ckpt_info_free(&info);
         free(buf);
         return -1;
     }

@@ -184,6 +184,7 @@ expect_error "directory as --model" "adir: is a directory" eval --model "$work/a
 expect_error "directory as --resume" "adir: is a directory" train --resume "$work/adir" --quiet
 expect_error "FIFO as a features input" "fifo: is a FIFO" features "$work/fifo" --out "$work/ff.npy"
 expect_error "weights that do not match the candidates" "4 weights for 2 candidates" train "${common[@]}" --candidates mixup,fmix --weights 1,1,1,1
+rm -rf "$work/alpha" "$work/lk1" "$work/lk2" "$work/lk3"
 if timeout 120 "$st" train "${common[@]}" --epochs 1 --max-steps 2 --alpha 1e-30 --out "$work/alpha" >"$work/alpha.log" 2>&1; then
   ok "--alpha 1e-30 trains (Beta sampler terminates)"
 else

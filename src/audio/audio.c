@@ -2,6 +2,7 @@
 #include "audio/audio.h"
 
 #include "common/err.h"
+#include "common/infile.h"
 
 #include <math.h>
 #include <samplerate.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- in-memory file image for sf_open_virtual ---- */
 
@@ -187,8 +189,13 @@ int audio_read(const char *path, int target_rate, float **samples, long *n, char
     *n = 0;
     SF_INFO info;
     memset(&info, 0, sizeof info);
-    SNDFILE *f = sf_open(path, SFM_READ, &info);
-    if (!f) return st_err(err, "%s: cannot read as audio (%s)", path, sf_strerror(NULL));
+    int fd = infile_open_fd(path, NULL, err); /* a FIFO or directory is refused, not waited on */
+    if (fd < 0) return -1;
+    SNDFILE *f = sf_open_fd(fd, SFM_READ, &info, SF_TRUE);
+    if (!f) {
+        close(fd);
+        return st_err(err, "%s: cannot read as audio (%s)", path, sf_strerror(NULL));
+    }
     return finish(f, &info, path, target_rate, samples, n, err);
 }
 

@@ -60,11 +60,11 @@ int sc_cache_load(const char *path, uint64_t key, int nitems, int nnoise_files, 
                   sc_audio_t *a)
 {
     memset(a, 0, sizeof *a);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO must not block */
     if (fd < 0) return -1;
     struct stat st;
     header_t h;
-    if (fstat(fd, &st) != 0 || (size_t)st.st_size < sizeof h || pread(fd, &h, sizeof h, 0) != sizeof h) {
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size < sizeof h || pread(fd, &h, sizeof h, 0) != sizeof h) {
         close(fd);
         return -1;
     }

@@ -5,11 +5,13 @@
 #include "audio/speechcommands.h"
 
 #include "common/err.h"
+#include "common/infile.h"
 
 #include <dirent.h>
 #include <nettle/sha1.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -68,8 +70,11 @@ static int push_file(filevec_t *fv, const char *dir, const char *rel, int label,
     char path[4096];
     if (snprintf(path, sizeof path, "%s/%s", dir, rel) >= (int)sizeof path)
         return st_err(err, "%s/%s: path too long", dir, rel);
+    /* Anything named *.wav is a clip: a directory, FIFO or dangling link is kept, so that
+     * decoding reports it as a bad file (skipped, or fatal under --strict) instead of the
+     * scan ignoring it without a word. */
     struct stat st;
-    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return 0; /* not a file: not a clip */
+    if (stat(path, &st) != 0) memset(&st, 0, sizeof st);
     if (fv->n == fv->cap) {
         int cap = fv->cap ? 2 * fv->cap : 256;
         sc_file_t *v = realloc(fv->v, (size_t)cap * sizeof *v);
@@ -113,13 +118,31 @@ static int read_list(const char *dir, const char *name, char ***list, int *n, ch
     *n = 0;
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "r");
-    if (!f) return 0;
+    struct stat st;
+    if (stat(path, &st) != 0 && errno == ENOENT) return 0;
+    FILE *f = infile_open(path, NULL, err);
+    if (!f) return -1;
     char line[4096];
-    int cap = 0;
+    int cap = 0, lineno = 0;
     char **v = NULL;
     while (fgets(line, sizeof line, f)) {
         size_t len = strlen(line);
+        lineno++;
+        /* A NUL or control byte means this is not a text list: refuse it rather than let
+         * garbage entries silently match nothing and empty the split. */
+        int binary = len + 1 < sizeof line && !feof(f) && line[len ? len - 1 : 0] != '\n';
+        for (size_t k = 0; k < len && !binary; k++) {
+            unsigned char ch = (unsigned char)line[k];
+            binary = ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r';
+        }
+        if (binary) {
+            fclose(f);
+            for (int i = 0; i < *n; i++) free(v[i]);
+            free(v);
+            *n = 0;
+            return st_err(err, "%s: line %d: binary content; a split list is text, one "
+                          "WORD/FILE.wav per line", path, lineno);
+        }
         while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' ' ||
                        line[len - 1] == '\t'))
             line[--len] = 0;
@@ -127,6 +150,15 @@ static int read_list(const char *dir, const char *name, char ***list, int *n, ch
         while (*p == ' ' || *p == '\t') p++;
         if (p[0] == '.' && p[1] == '/') p += 2; /* "./yes/x.wav" means "yes/x.wav" */
         if (!*p) continue;
+        if (*p == '/') {
+            st_err(err, "%s: line %d: absolute path \"%.200s\"; entries are relative to the "
+                   "dataset folder, e.g. yes/0a7c2a8d_nohash_0.wav", path, lineno, p);
+            fclose(f);
+            for (int i = 0; i < *n; i++) free(v[i]);
+            free(v);
+            *n = 0;
+            return -1;
+        }
         if (*n == cap) {
             cap = cap ? 2 * cap : 1024;
             char **nv = realloc(v, (size_t)cap * sizeof *nv);

@@ -53,6 +53,7 @@ int trainopts_parse(trainopts_t *o, int argc, char **argv, int *i, char *err)
         if (r < 0) return -1;
         if (strlen(v) >= sizeof c->weights) return st_err(err, "--weights: value too long");
         snprintf(c->weights, sizeof c->weights, "%s", v);
+        c->weights_given = 1;
         return 1;
     }
     if (VAL("--alpha")) CHK(mix_config_set(&c->mix, "alpha", v, err));

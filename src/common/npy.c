@@ -2,6 +2,7 @@
 
 #include "common/atomicfile.h"
 #include "common/err.h"
+#include "common/infile.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +22,8 @@ static const char *find_key(const char *hdr, const char *key)
 int npy_read(const char *path, npy_t *out, char *err)
 {
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "rb");
-    if (!f) return st_err(err, "%s: cannot open", path);
+    FILE *f = infile_open(path, NULL, err);
+    if (!f) return -1;
     unsigned char pre[12];
     int rc = -1;
     char *hdr = NULL;

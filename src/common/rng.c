@@ -83,12 +83,43 @@ double rng_gamma(rng_t *r, double shape)
     }
 }
 
+/* log of a Gamma(shape) draw, split as lg + log(u)/shape for shape < 1 so that the boost
+ * term, which underflows exp() for tiny shapes, is kept in logs. */
+static double gamma_log_part(rng_t *r, double shape, double *lu)
+{
+    if (shape >= 1.0) {
+        *lu = 0.0;
+        return log(rng_gamma(r, shape));
+    }
+    double g = rng_gamma(r, shape + 1.0), u;
+    do u = rng_uniform(r); while (u == 0.0);
+    *lu = log(u);
+    return log(g);
+}
+
 double rng_beta(rng_t *r, double a, double b)
 {
+    if (a >= 1.0 && b >= 1.0) {
+        double x = rng_gamma(r, a), y = rng_gamma(r, b); /* both > 0 for shape >= 1 */
+        return x / (x + y);
+    }
+    /* x / (x + y) = 1 / (1 + exp(log y - log x)), computed in logs: for small shapes both
+     * gammas underflow to 0 (alpha 1e-30 gives 0/0 on every draw), their logs do not. */
     for (;;) {
-        double x = rng_gamma(r, a), y = rng_gamma(r, b);
-        /* Both underflow to 0 only for tiny shapes; draw again rather than return NaN. */
-        if (x + y > 0.0) return x / (x + y);
+        double lux, luy;
+        double lgx = gamma_log_part(r, a, &lux), lgy = gamma_log_part(r, b, &luy);
+        double bx = a < 1.0 ? lux / a : 0.0, by = b < 1.0 ? luy / b : 0.0, d;
+        if (a == b)
+            d = (lgy - lgx) + (luy - lux) / a;
+        else if (isinf(bx) && isinf(by)) {
+            /* Both boosts overflow: the one of larger magnitude dominates. */
+            double mx = log(-lux) - log(a), my = log(-luy) - log(b);
+            if (mx == my) continue;
+            d = my > mx ? -INFINITY : INFINITY;
+        } else
+            d = (lgy - lgx) + (by - bx);
+        if (isnan(d)) continue;
+        return 1.0 / (1.0 + exp(d));
     }
 }
 

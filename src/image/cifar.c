@@ -2,6 +2,7 @@
 #include "image/cifar.h"
 
 #include "common/err.h"
+#include "common/infile.h"
 
 #include <errno.h>
 #include <math.h>
@@ -41,13 +42,9 @@ int cifar_read_file(const char *path, int label_bytes, int n_classes, uint8_t **
     *pix = NULL;
     *labels = NULL;
     *n = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return st_err(err, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(f);
-        return st_err(err, "%s: not a regular file", path);
-    }
+    FILE *f = infile_open(path, &st.st_size, err);
+    if (!f) return -1;
     long rec = label_bytes + CIFAR_PIXELS;
     if (st.st_size == 0 || st.st_size % rec != 0) {
         fclose(f);

@@ -235,7 +235,9 @@ int mix_config_check(const mix_config_t *c, char *err)
                           names[m], w);
         sum += w;
     }
-    if (!(sum > 0.0) || !isfinite(sum))
+    if (!isfinite(sum))
+        return st_err(err, "weights: their sum overflows (%g); use smaller relative weights", sum);
+    if (!(sum > 0.0))
         return st_err(err, "weights: all zero; at least one candidate needs a weight > 0");
     for (int m = 0; m < MIX_NMODES; m++) {
         if (m == MIX_RESIZEMIX) continue; /* tau ~ U(lo, hi), no alpha */

@@ -8,8 +8,10 @@
 
 #include "common/atomicfile.h"
 #include "common/err.h"
+#include "common/infile.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,33 +169,13 @@ void ckpt_info_free(ckpt_info_t *info)
     memset(info, 0, sizeof *info);
 }
 
+/* Larger than any model this engine can train on one machine (width 64: 90 MB). */
+#define CKPT_MAX_BYTES ((size_t)8 << 30)
+
 static int read_all(const char *path, unsigned char **buf, size_t *len, char *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return st_err(err, "%s: cannot open: %s", path, strerror(errno));
-    if (fseek(f, 0, SEEK_END) != 0) {
-        fclose(f);
-        return st_err(err, "%s: cannot seek (not a regular file?)", path);
-    }
-    long sz = ftell(f);
-    if (sz < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return st_err(err, "%s: cannot determine the size", path);
-    }
-    unsigned char *b = malloc(sz > 0 ? (size_t)sz : 1);
-    if (!b) {
-        fclose(f);
-        return st_err(err, "%s: out of memory reading %ld bytes", path, sz);
-    }
-    size_t got = fread(b, 1, (size_t)sz, f);
-    fclose(f);
-    if (got != (size_t)sz) {
-        free(b);
-        return st_err(err, "%s: read error", path);
-    }
-    *buf = b;
-    *len = (size_t)sz;
-    return 0;
+    /* The six-byte family prefix only: parse() tells an unsupported format version apart. */
+    return infile_read_all(path, CKPT_MAX_BYTES, MAGIC, 6, "speechtrain checkpoint", buf, len, err);
 }
 
 /* Parses and validates everything; on success *info holds owned copies and *body points at
@@ -284,6 +266,22 @@ static int fill(const char *path, model_t *m, uint64_t np, uint64_t ns, const fl
     return 0;
 }
 
+/* A checksum only proves the bytes are the ones written: a run that diverged saves NaN
+ * weights with a valid checksum, and evaluating them gives a "successful" run of garbage. */
+static int check_finite(const char *path, const char *what, const float *v, uint64_t n,
+                        char *err)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        float x;
+        memcpy(&x, v + i, sizeof x); /* the body need not be float-aligned in the buffer */
+        if (!isfinite(x))
+            return st_err(err, "%s: %s value %llu of %llu is %s; the run that wrote it diverged",
+                          path, what, (unsigned long long)i, (unsigned long long)n,
+                          isnan(x) ? "NaN" : "infinite");
+    }
+    return 0;
+}
+
 static int load(const char *path, model_t **mp, model_t *into, int max_batch, ckpt_info_t *out,
                 char *err)
 {
@@ -294,6 +292,13 @@ static int load(const char *path, model_t **mp, model_t *into, int max_batch, ck
     uint64_t np = 0, ns = 0;
     const float *params = NULL, *stats = NULL, *mom = NULL;
     if (parse(path, buf, len, &info, &np, &ns, &params, &stats, &mom, err) != 0) {
+        free(buf);
+        return -1;
+    }
+    if (check_finite(path, "parameter", params, np, err) ||
+        check_finite(path, "BatchNorm statistic", stats, ns, err) ||
+        check_finite(path, "momentum", mom, np, err)) {
+        ckpt_info_free(&info);
         free(buf);
         return -1;
     }

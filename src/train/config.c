@@ -25,13 +25,17 @@ void train_config_default(train_config_t *c)
 
 int train_config_finish(train_config_t *c, char *err)
 {
-    /* Candidates without matching weights (e.g. only --candidates given) get weight 1 each. */
+    /* Candidates without --weights get weight 1 each; weights that were given must match the
+     * candidates one for one, whatever their values. */
     int nc = 1, nw = 1;
     for (const char *p = c->candidates; *p; p++) nc += *p == ',';
     for (const char *p = c->weights; *p; p++) nw += *p == ',';
     const char *w = c->weights;
     char ones[128];
-    if (nc != nw && !strcmp(c->weights, "1,1,1,1")) {
+    if (nc != nw && c->weights_given)
+        return st_err(err, "--weights: %d weights for %d candidates (%s); give one weight per candidate",
+                      nw, nc, c->candidates);
+    if (nc != nw) {
         ones[0] = 0;
         for (int k = 0; k < nc && k < 32; k++) strcat(ones, k ? ",1" : "1");
         w = ones;

@@ -98,6 +98,7 @@ typedef struct {
     const char *args;
     /* Strings behind `mix`, as given. */
     char candidates[128], weights[128];
+    int weights_given; /* --weights was given: it must match the candidates, never rewritten */
     /* Where progress goes (may be NULL), and a flag that, once non-zero, stops the run
      * cleanly after the current step (a signal handler sets it; may be NULL). */
     train_event_fn on_event;

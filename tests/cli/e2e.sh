@@ -177,5 +177,40 @@ if [[ -n $it ]]; then
   expect_usage "imagetrain: malformed --val" "--val: 'x' is not a whole number" "$it" --val x
 fi
 
+# ---- hostile inputs: never a hang, always the file and the problem named
+mkfifo "$work/fifo" 2>/dev/null
+mkdir -p "$work/adir"
+expect_error "FIFO as --model" "fifo: is a FIFO" eval --model "$work/fifo" --data "$data" --quiet
+expect_error "directory as --model" "adir: is a directory" eval --model "$work/adir" --data "$data" --quiet
+expect_error "directory as --resume" "adir: is a directory" train --resume "$work/adir" --quiet
+expect_error "FIFO as a features input" "fifo: is a FIFO" features "$work/fifo" --out "$work/ff.npy"
+expect_error "weights that do not match the candidates" "4 weights for 2 candidates" train "${common[@]}" --candidates mixup,fmix --weights 1,1,1,1
+rm -rf "$work/alpha" "$work/lk1" "$work/lk2" "$work/lk3"
+if timeout 120 "$st" train "${common[@]}" --epochs 1 --max-steps 2 --alpha 1e-30 --out "$work/alpha" >"$work/alpha.log" 2>&1; then
+  ok "--alpha 1e-30 trains (Beta sampler terminates)"
+else
+  cat "$work/alpha.log"; fail "--alpha 1e-30: exit status $? (124 = hang)"
+fi
+# A dataset folder built from links to the tiny corpus's word folders, with bad split lists
+# and a FIFO named like a clip.
+lk=$work/links
+rm -rf "$lk"; mkdir -p "$lk/zzfifo"
+for w in "$data"/*/; do ln -s "$w" "$lk/$(basename "$w")"; done
+mkfifo "$lk/zzfifo/a.wav"
+printf '/abs/yes/x.wav\n' >"$lk/validation_list.txt"
+expect_error "absolute path in a split list" "validation_list.txt: line 1: absolute path" train --data "$lk" --out "$work/lk1" --quiet --width 4 --threads 1
+printf 'yes/x.wav\n\001\002\003binary\n' >"$lk/validation_list.txt"
+expect_error "binary split list" "validation_list.txt: line 2: binary content" train --data "$lk" --out "$work/lk1" --quiet --width 4 --threads 1
+rm -f "$lk/validation_list.txt"; mkdir "$lk/validation_list.txt"
+expect_error "directory as a split list" "validation_list.txt: is a directory" train --data "$lk" --out "$work/lk1" --quiet --width 4 --threads 1
+rmdir "$lk/validation_list.txt"
+expect_error "FIFO clip under --strict" "a.wav: is a FIFO" train --data "$lk" --out "$work/lk2" --quiet --width 4 --threads 1 --strict --max-steps 1
+if timeout 120 "$st" train --data "$lk" --out "$work/lk3" --width 4 --batch 16 --threads 1 --epochs 1 --max-steps 1 --progress plain >"$work/lk3.log" 2>&1 &&
+   grep -q 'zzfifo/a.wav: is a FIFO' "$work/lk3.log"; then
+  ok "FIFO clip reported and skipped"
+else
+  cat "$work/lk3.log"; fail "FIFO clip: not reported, or training failed"
+fi
+
 [[ $fails -eq 0 ]] && echo "e2e: all passed" || echo "e2e: $fails failed"
 exit $((fails > 0))

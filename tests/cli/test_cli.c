@@ -71,6 +71,20 @@ START_TEST(test_options)
     trainopts_default(&c);
     char *bad3[] = {"--candidates", "mixup,blend"};
     ck_assert_int_eq(parse_list(&c, 2, bad3, err), -1);
+    /* weights given must match the candidates, even when they are all ones */
+    trainopts_default(&c);
+    char *bad8[] = {"--candidates", "mixup,fmix", "--weights", "1,1,1,1"};
+    ck_assert_int_eq(parse_list(&c, 4, bad8, err), -1);
+    ck_assert_msg(strstr(err, "4 weights for 2 candidates") != NULL, "%s", err);
+    trainopts_default(&c);
+    char *ok8[] = {"--candidates", "mixup,fmix"};
+    ck_assert_msg(parse_list(&c, 2, ok8, err) == 0, "%s", err);
+    ck_assert_double_eq(c.tc.mix.weights[MIX_MIXUP], 1);
+    ck_assert_double_eq(c.tc.mix.weights[MIX_FMIX], 1);
+    trainopts_default(&c);
+    char *bad9[] = {"--weights", "1e308,1e308,1,1"};
+    ck_assert_int_eq(parse_list(&c, 2, bad9, err), -1);
+    ck_assert_msg(strstr(err, "overflows") && !strstr(err, "all zero"), "%s", err);
     char *bad4[] = {"--lr"};
     ck_assert_int_eq(parse_list(&c, 1, bad4, err), -1);
     ck_assert_ptr_nonnull(strstr(err, "--lr"));

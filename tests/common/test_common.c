@@ -77,6 +77,36 @@ START_TEST(test_rng_beta_moments)
     check_beta(1.0, 1.0);
     check_beta(2.0, 2.0);
     check_beta(0.5, 3.0);
+    check_beta(0.05, 0.05);
+    check_beta(3.0, 0.3);
+}
+END_TEST
+
+/* Tiny shapes: X and Y both underflow to 0, so X/(X+Y) was 0/0 and the sampler redrew
+ * forever (--alpha 1e-30 hung training). Beta(e, e) tends to a fair coin on {0, 1}, and
+ * Beta(e, 1) to a point mass at 0: both limits are checked, and every draw must return. */
+START_TEST(test_rng_beta_tiny_shapes)
+{
+    const double tiny[] = {1e-30, 1e-300, 4.9e-324};
+    for (int t = 0; t < 3; t++) {
+        rng_t r;
+        rng_init(&r, 99 + (uint64_t)t);
+        int n = 20000, high = 0;
+        for (int i = 0; i < n; i++) {
+            double x = rng_beta(&r, tiny[t], tiny[t]);
+            ck_assert(x >= 0.0 && x <= 1.0);
+            ck_assert(x < 1e-6 || x > 1.0 - 1e-6);
+            high += x > 0.5;
+        }
+        /* Binomial(n, 1/2): 5 standard deviations. */
+        ck_assert_double_lt(fabs(high - n / 2.0), 5.0 * sqrt(n / 4.0));
+        for (int i = 0; i < 2000; i++) {
+            ck_assert_double_lt(rng_beta(&r, tiny[t], 1.0), 1e-6);
+            ck_assert_double_gt(rng_beta(&r, 1.0, tiny[t]), 1.0 - 1e-6);
+            double x = rng_beta(&r, tiny[t], 1e-20);
+            ck_assert(x >= 0.0 && x <= 1.0);
+        }
+    }
 }
 END_TEST
 
@@ -256,6 +286,7 @@ int main(void)
     tcase_add_test(tc, test_rng_same_seed_same_stream);
     tcase_add_test(tc, test_rng_below_uniform);
     tcase_add_test(tc, test_rng_beta_moments);
+    tcase_add_test(tc, test_rng_beta_tiny_shapes);
     tcase_add_test(tc, test_rng_normal_moments);
     tcase_add_test(tc, test_rng_permutation);
     tcase_add_test(tc, test_rng_permutation_uniform);

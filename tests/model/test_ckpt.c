@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check_main.h"
@@ -169,6 +170,7 @@ static void expect_refused(const char *p, const char *needle)
 
 START_TEST(test_bad_files)
 {
+    char err[ST_ERR_LEN];
     model_t *m;
     save_trained(path_of("b.ckpt"), &m);
     size_t n;
@@ -215,10 +217,24 @@ START_TEST(test_bad_files)
     reseal(c, n);
     spit(pc, c, n);
     expect_refused(pc, "malformed");
-    /* missing file */
+    /* missing file; a directory is named as such (it made read_all allocate LONG_MAX) */
     expect_refused(path_of("missing.ckpt"), "cannot open");
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s", path_of("adir.ckpt"));
+    mkdir(dir, 0700);
+    expect_refused(dir, "is a directory");
+    rmdir(dir);
+    /* a valid checksum over NaN or infinite weights is refused: finiteness is checked too */
+    float keep = model_params(m)[5];
+    model_params(m)[5] = NAN;
+    ck_assert_int_eq(ckpt_save(pc, m, NULL, err), 0);
+    expect_refused(pc, "NaN");
+    model_params(m)[5] = keep;
+    model_momentum(m)[7] = INFINITY;
+    ck_assert_int_eq(ckpt_save(pc, m, NULL, err), 0);
+    expect_refused(pc, "infinite");
+    model_momentum(m)[7] = 0;
     /* a failed save leaves no file and the error names it */
-    char err[ST_ERR_LEN];
     ck_assert_int_eq(ckpt_save("/nonexistent-dir/x.ckpt", m, NULL, err), -1);
     ck_assert_msg(strstr(err, "/nonexistent-dir/x.ckpt") != NULL, "%s", err);
     free(b);

@@ -261,7 +261,8 @@ START_TEST(test_resume_bit_identical)
 END_TEST
 
 /* A loss that becomes NaN stops the run with a message; the last good checkpoint stays.
- * (The NaN is planted in the linear bias of a checkpoint that the run resumes from.) */
+ * (The run resumes from a good checkpoint onto data that holds a NaN from epoch 2 on; a
+ * checkpoint with NaN weights is refused by ckpt_load itself, see test_ckpt.) */
 START_TEST(test_nan_stops_run)
 {
     enum { N = 12, C = 1, H = 8, W = 8, K = 3 };
@@ -278,21 +279,12 @@ START_TEST(test_nan_stops_run)
     int stopped;
     ck_assert_msg(train_run(&c, &d, &stopped, err) == 0, "%s", err);   /* one good epoch */
     ck_assert_int_eq(stopped, 1);
-    model_t *mm = NULL;
-    ckpt_info_t info;
-    ck_assert_msg(ckpt_load(tmp("runN/last.ckpt"), &mm, 4, &info, err) == 0, "%s", err);
-    ck_assert_int_eq(info.epoch, 1);
-    model_params(mm)[model_num_params(mm) - 1] = NAN;
-    ckpt_meta_t meta = {.meta_text = info.meta_text, .n_classes = info.n_classes,
-                        .class_names = (const char *const *)info.class_names, .epoch = info.epoch, .step = info.step};
-    ck_assert_msg(ckpt_save(tmp("runN/bad.ckpt"), mm, &meta, err) == 0, "%s", err);
-    model_free(mm);
-    ckpt_info_free(&info);
     char cmd[1200];
     snprintf(cmd, sizeof cmd, "cp '%s' '%s'", tmp("runN/last.ckpt"), tmp("runN/good.ckpt"));
     ck_assert_int_eq(system(cmd), 0);
     c.max_steps = 0;
-    c.resume = tmp("runN/bad.ckpt");
+    c.resume = tmp("runN/last.ckpt");
+    m.nan_from_epoch = 1;
     ck_assert_int_eq(train_run(&c, &d, &stopped, err), -1);
     ck_assert_msg(strstr(err, "NaN") && strstr(err, "epoch 2") && strstr(err, "last.ckpt"), "message: %s", err);
     ck_assert_msg(files_equal(tmp("runN/last.ckpt"), tmp("runN/good.ckpt")), "last.ckpt was overwritten");

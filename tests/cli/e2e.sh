@@ -62,6 +62,39 @@ else
   cat "$work/predict.log"; fail "predict exited non-zero"
 fi
 
+wav0=$(ls "$data"/yes/*.wav | head -1)
+# ---- own keywords: a 3-keyword model and an 'all' model; classes come from the checkpoint
+if "$st" train "${common[@]}" --epochs 1 --keywords yes,no,stop --out "$work/kw3" >"$work/kw3.log" 2>&1; then
+  [[ $(wc -l <"$work/kw3/test_confusion.csv") -eq 6 ]] || fail "3-keyword confusion CSV should have 6 lines (yes no stop silence unknown)"
+  "$st" eval --model "$work/kw3/best.ckpt" --threads 1 --quiet --out "$work/kw3ev" >"$work/kw3ev.log" 2>&1 || fail "eval of the 3-keyword model"
+  [[ "$(head -1 "$work/kw3ev_report.txt")" == "$(head -1 "$work/kw3/test_report.txt")" ]] || fail "3-keyword eval differs from the run's report"
+  # a clip longer than the window is named in one warning; --scores adds one probability per class
+  mkdir -p "$work/kwaudio"
+  cp "$(ls "$work/tiny/audio/"*.wav | head -3 | tail -1)" "$work/kwaudio/"
+  /usr/bin/python3 -c 'import sys, wave
+r = wave.open(sys.argv[1]); p = r.getparams(); x = r.readframes(p.nframes)
+w = wave.open(sys.argv[2], "wb"); w.setparams(p); w.writeframes(x * 3); w.close()' "$wav0" "$work/kwaudio/long_3s.wav"
+  if "$st" predict --model "$work/kw3/best.ckpt" --audio "$work/kwaudio" --out "$work/kw3.csv" --scores --threads 1 --quiet >"$work/kw3p.log" 2>&1; then
+    [[ $(head -1 "$work/kw3.csv") == "fname,label,p_yes,p_no,p_stop,p_silence,p_unknown" ]] || fail "predict --scores header: $(head -1 "$work/kw3.csv")"
+    bad=$(tail -n +2 "$work/kw3.csv" | cut -d, -f2 | grep -vxE 'yes|no|stop|silence|unknown' | wc -l)
+    [[ $bad -eq 0 ]] || fail "3-keyword submission has labels outside its classes"
+    tail -n +2 "$work/kw3.csv" | awk -F, '{s=0; for (i=3;i<=NF;i++) s+=$i; if (s<0.999||s>1.001) exit 1}' || fail "scores do not sum to 1"
+    [[ $(grep -c 'longer than' "$work/kw3p.log") -eq 1 ]] && grep -q 'long_3s.wav' "$work/kw3p.log" || fail "no single warning naming the long clip"
+  else
+    cat "$work/kw3p.log"; fail "predict with the 3-keyword model"
+  fi
+  ok "3-keyword model"
+else
+  cat "$work/kw3.log"; fail "train --keywords yes,no,stop"
+fi
+nfold=$(find "$data" -mindepth 1 -maxdepth 1 -type d ! -name '_*' ! -name '.*' | wc -l)
+if "$st" train "${common[@]}" --epochs 1 --keywords all --no-silence --out "$work/kwall" >"$work/kwall.log" 2>&1; then
+  [[ $(($(wc -l <"$work/kwall/test_confusion.csv") - 1)) -eq $nfold ]] || fail "'all' model should have $nfold classes (one per word folder)"
+  ok "'all' model ($nfold classes)"
+else
+  cat "$work/kwall.log"; fail "train --keywords all"
+fi
+
 wav=$(ls "$data"/yes/*.wav | head -1)
 if "$st" features "$wav" --out "$work/f.npy" >"$work/feat.log" 2>&1 && [[ $(head -c 6 "$work/f.npy" | tail -c 5) == "NUMPY" ]]; then
   ok "features"
@@ -109,6 +142,7 @@ expect_error "not a Speech Commands folder" "$work/empty" train --data "$work/em
 expect_error "unwritable --out" "notadir" train "${common[@]}" --out "$work/notadir/run"
 expect_error "checkpoint for other features" "n-mels" eval --model "$work/run/best.ckpt" --data "$data" --n-mels 40 --quiet
 expect_error "not a checkpoint" "notadir" eval --model "$work/notadir" --data "$data" --quiet
+expect_error "train with a keyword that is no folder" "no clips in keyword folder" train "${common[@]}" --epochs 1 --keywords yes,nosuchword --out "$work/kwbad"
 expect_error "predict without --audio" "--audio" predict --model "$work/run/best.ckpt"
 expect_error "predict into a missing folder" "nodir" predict --model "$work/run/best.ckpt" --audio "$work/audio" --out "$work/nodir/s.csv" --quiet
 [[ ! -e "$work/nodir" ]] || fail "predict left a partial output"

@@ -87,8 +87,31 @@ w = wave.open(sys.argv[2], "wb"); w.setparams(p); w.writeframes(x * 3); w.close(
 else
   cat "$work/kw3.log"; fail "train --keywords yes,no,stop"
 fi
+# detect: a 20 s recording (44.1 kHz stereo) streams through; csv/json output; bad input is an error
+/usr/bin/python3 -c 'import sys, wave, glob
+fs = sorted(glob.glob(sys.argv[1] + "/yes/*.wav"))[:10]
+w = wave.open(sys.argv[2], "wb"); w.setnchannels(2); w.setsampwidth(2); w.setframerate(16000)
+for f in fs:
+    r = wave.open(f); x = r.readframes(r.getnframes())
+    w.writeframes(b"".join(x[i:i + 2] * 2 for i in range(0, len(x), 2)) + b"\0" * 32000)
+w.close()' "$data" "$work/long.wav"
+nsamp=$(/usr/bin/python3 -c 'import sys, wave; print(wave.open(sys.argv[1]).getnframes())' "$work/long.wav")
+# the 'all' model (trained below) has only keyword classes: at threshold 0 without a refractory
+# period every window fires, and windows hop 3 x 512 samples until one reaches the last sample
+"$st" train "${common[@]}" --epochs 1 --keywords all --no-silence --out "$work/kwall" >"$work/kwall.log" 2>&1
+if "$st" detect --model "$work/kwall/best.ckpt" --format csv --threshold 0 --smooth-ms 0 --refractory-ms 0 --threads 1 "$work/long.wav" >"$work/det.csv" 2>"$work/det.log"; then
+  [[ $(head -1 "$work/det.csv") == "file,start,end,label,score" ]] || fail "detect csv header"
+  want=$(( 1 + (nsamp - 16000 + 1535) / 1536 ))
+  [[ $(($(wc -l <"$work/det.csv") - 1)) -eq $want ]] || fail "detect: $(($(wc -l <"$work/det.csv") - 1)) windows fired, expected $want"
+  tail -n +2 "$work/det.csv" | awk -F, -v f="$work/long.wav" '$1!=f || $3-$2<0.999 || $3-$2>1.001 || $5<0 || $5>1 {exit 1}' || fail "detect rows malformed"
+  "$st" detect --model "$work/kwall/best.ckpt" --format json --threshold 0 --threads 1 "$work/long.wav" | head -1 | grep -q '^{"file": ' ||
+    fail "detect json"
+  ok "detect ($(($(wc -l <"$work/det.csv") - 1)) detections at threshold 0)"
+else
+  cat "$work/det.log"; fail "detect exited non-zero"
+fi
 nfold=$(find "$data" -mindepth 1 -maxdepth 1 -type d ! -name '_*' ! -name '.*' | wc -l)
-if "$st" train "${common[@]}" --epochs 1 --keywords all --no-silence --out "$work/kwall" >"$work/kwall.log" 2>&1; then
+if [[ -s "$work/kwall/best.ckpt" ]]; then
   [[ $(($(wc -l <"$work/kwall/test_confusion.csv") - 1)) -eq $nfold ]] || fail "'all' model should have $nfold classes (one per word folder)"
   ok "'all' model ($nfold classes)"
 else
@@ -143,6 +166,7 @@ expect_error "unwritable --out" "notadir" train "${common[@]}" --out "$work/nota
 expect_error "checkpoint for other features" "n-mels" eval --model "$work/run/best.ckpt" --data "$data" --n-mels 40 --quiet
 expect_error "not a checkpoint" "notadir" eval --model "$work/notadir" --data "$data" --quiet
 expect_error "train with a keyword that is no folder" "no clips in keyword folder" train "${common[@]}" --epochs 1 --keywords yes,nosuchword --out "$work/kwbad"
+expect_error "detect on a file that is not audio" "clip_0000broken.wav" detect --model "$work/run/best.ckpt" "$work/audio/clip_0000broken.wav"
 expect_error "predict without --audio" "--audio" predict --model "$work/run/best.ckpt"
 expect_error "predict into a missing folder" "nodir" predict --model "$work/run/best.ckpt" --audio "$work/audio" --out "$work/nodir/s.csv" --quiet
 [[ ! -e "$work/nodir" ]] || fail "predict left a partial output"

@@ -106,6 +106,12 @@ if "$st" detect --model "$work/kwall/best.ckpt" --format csv --threshold 0 --smo
   tail -n +2 "$work/det.csv" | awk -F, -v f="$work/long.wav" '$1!=f || $3-$2<0.999 || $3-$2>1.001 || $5<0 || $5>1 {exit 1}' || fail "detect rows malformed"
   "$st" detect --model "$work/kwall/best.ckpt" --format json --threshold 0 --threads 1 "$work/long.wav" | head -1 | grep -q '^{"file": ' ||
     fail "detect json"
+  printf 'label,time\nyes,0.5\nbed,5\n' >"$work/truth.csv"
+  "$st" detect --model "$work/kwall/best.ckpt" --threads 1 --eval "$work/truth.csv" --det "$work/det_curve.csv" "$work/long.wav" >/dev/null 2>"$work/deteval.log" ||
+    fail "detect --eval exited non-zero"
+  grep -q 'false alarms .* per hour' "$work/deteval.log" || fail "detect --eval report"
+  [[ $(head -1 "$work/det_curve.csv") == "threshold,keyword,miss_rate,fa_per_hour" ]] || fail "DET curve CSV header"
+  [[ $(grep -c ',all,' "$work/det_curve.csv") -eq 101 ]] || fail "DET curve should sweep 101 thresholds"
   ok "detect ($(($(wc -l <"$work/det.csv") - 1)) detections at threshold 0)"
 else
   cat "$work/det.log"; fail "detect exited non-zero"

@@ -15,7 +15,9 @@
 #include "common/atomicfile.h"
 #include "train/detect.h"
 #include "train/kws_match.h"
-#include "train/options.h"
+#include "cli/opt.h"
+#include "cli/util.h"
+#include "train/train.h"
 
 enum { FMT_PLAIN, FMT_CSV, FMT_JSON };
 

@@ -15,7 +15,7 @@ ok() { echo "ok: $*"; }
 mkdir -p "$work"
 "$mk" tiny "$work/tiny" >/dev/null 2>"$work/make.log" || { cat "$work/make.log"; echo "FAIL: corpus"; exit 1; }
 data=$work/tiny/train
-rm -rf "$work/run" "$work/A" "$work/B" "$work/C" "$work/sub.csv"
+rm -rf "$work/kw3" "$work/kwall" "$work/kwbad" "$work/run" "$work/A" "$work/B" "$work/C" "$work/sub.csv"
 common=(--data "$data" --width 4 --batch 16 --threads 1 --quiet)
 
 # ---- train, eval, predict

@@ -283,24 +283,37 @@ static float dot(const float *a, const float *b, int n)
     return s;
 }
 
+/* Mel powers of one frame (n_fft samples at src) into out[b * stride], b < n_mels. The one
+ * per-frame path of both the clip front end and the running spectrogram (mel_frame), so
+ * their frames are bit-identical. */
+static void frame_power(const mel_t *m, plan_t *p, const float *src, float *out, size_t stride)
+{
+    const int nm = m->c.n_mels, nb = m->nbins, n = m->c.n_fft;
+    const float *w = m->window;
+    float *power = p->frame; /* reused after the FFT has consumed the frame */
+    for (int i = 0; i < n; i++) p->frame[i] = src[i] * w[i];
+    kiss_fftr(p->fft, p->frame, p->spec);
+    for (int k = 0; k < nb; k++) power[k] = p->spec[k].r * p->spec[k].r + p->spec[k].i * p->spec[k].i;
+    for (int b = 0; b < nm; b++) {
+        const float *wt = m->weights + m->band_off[b];
+        const float *pw = power + m->band_lo[b];
+        out[(size_t)b * stride] = dot(wt, pw, m->band_len[b]);
+    }
+}
+
 /* The mel power spectrogram (n_mels, frames) of one clip using plan p's scratch. */
 static void mel_power(const mel_t *m, plan_t *p, const float *clip, float *out)
 {
-    const int W = m->frames, nm = m->c.n_mels, nb = m->nbins, n = m->c.n_fft, hop = m->c.hop;
+    const int W = m->frames, hop = m->c.hop;
     pad_clip(m, clip, p->padded);
-    const float *w = m->window;
-    float *power = p->frame; /* reused after the FFT has consumed the frame */
-    for (int t = 0; t < W; t++) {
-        const float *src = p->padded + (size_t)t * hop;
-        for (int i = 0; i < n; i++) p->frame[i] = src[i] * w[i];
-        kiss_fftr(p->fft, p->frame, p->spec);
-        for (int k = 0; k < nb; k++) power[k] = p->spec[k].r * p->spec[k].r + p->spec[k].i * p->spec[k].i;
-        for (int b = 0; b < nm; b++) {
-            const float *wt = m->weights + m->band_off[b];
-            const float *pw = power + m->band_lo[b];
-            out[(size_t)b * W + t] = dot(wt, pw, m->band_len[b]);
-        }
-    }
+    for (int t = 0; t < W; t++) frame_power(m, p, p->padded + (size_t)t * hop, out + t, (size_t)W);
+}
+
+void mel_frame(const mel_t *m, const float *frame, float *out, size_t stride)
+{
+    plan_t *p = plan_take(m);
+    frame_power(m, p, frame, out, stride);
+    plan_give(m, p);
 }
 
 void mel_compute_power(const mel_t *m, const float *clip, float *out)
@@ -337,6 +350,11 @@ static void power_to_db(float *s, size_t n, int net)
         db = db < -80.0f ? -80.0f : db;
         s[i] = db * a + b;
     }
+}
+
+void mel_power_to_input(const mel_t *m, float *s)
+{
+    power_to_db(s, (size_t)m->c.n_mels * m->frames, 1);
 }
 
 void mel_compute_db(const mel_t *m, const float *clip, float *out)

@@ -43,6 +43,13 @@ void mel_compute_db(const mel_t *m, const float *clip, float *out);
 void mel_compute_batch(const mel_t *m, const float *clips, int n, float *out);
 /* The mel power spectrogram before dB, (n_mels, frames); for tests and tools. */
 void mel_compute_power(const mel_t *m, const float *clip, float *out);
+/* Mel powers of one STFT frame: frame (n_fft samples, unwindowed) -> out[b * stride] for
+ * b < n_mels, exactly as mel_compute_power computes each frame. Thread-safe. */
+#include <stddef.h>
+void mel_frame(const mel_t *m, const float *frame, float *out, size_t stride);
+/* A window's mel powers (n_mels, frames) -> network input, in place: power_to_db with the
+ * window's own maximum as ref, floor -80 dB, (dB + 40) / 80; as mel_compute does. */
+void mel_power_to_input(const mel_t *m, float *s);
 void mel_free(mel_t *m);
 
 #endif

@@ -1,17 +1,28 @@
 /* netinput.c: sound file -> network input. */
 #include "audio/netinput.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "audio/audio.h"
 
-int audio_features(const mel_t *mel, const char *path, float *clip, float *out, char *err)
+int audio_features_len(const mel_t *mel, const char *path, float *clip, float *out, long *samples, char *err)
 {
     const feat_config_t *fc = mel_config(mel);
-    if (audio_load_clip(path, fc->sample_rate, fc->clip_samples, clip, err)) return -1;
+    float *x = NULL;
+    long n = 0;
+    if (audio_read(path, fc->sample_rate, &x, &n, err)) return -1;
+    audio_fix_length(x, n, clip, fc->clip_samples);
+    free(x);
+    if (samples) *samples = n;
     mel_compute(mel, clip, out);
     return 0;
+}
+
+int audio_features(const mel_t *mel, const char *path, float *clip, float *out, char *err)
+{
+    return audio_features_len(mel, path, clip, out, NULL, err);
 }
 
 int audio_is_wav(const char *name)

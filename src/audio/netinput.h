@@ -9,6 +9,9 @@
  * the log-mel input, (n_mels, mel_frames(mel)) floats, into out. clip is the caller's scratch
  * of clip_samples floats, so threads can share one mel_t. -1 with err naming the file. */
 int audio_features(const mel_t *mel, const char *path, float *clip, float *out, char *err);
+/* Same, and *samples = the decoded length before the fix (to tell a longer clip from one that
+ * fits the window). */
+int audio_features_len(const mel_t *mel, const char *path, float *clip, float *out, long *samples, char *err);
 
 /* 1 when a file name ends in ".wav" (any case) after at least one character. */
 int audio_is_wav(const char *name);

@@ -18,8 +18,8 @@
 typedef struct {
     int *item;      /* (n) index into the scanned word files, or -1 for silence */
     int n, nwords;
-    int *by_class[SC_NCLASSES]; /* positions in this split, per class */
-    int class_n[SC_NCLASSES];
+    int *by_class[SC_MAX_CLASSES]; /* positions in this split, per class */
+    int class_n[SC_MAX_CLASSES];
 } split_t;
 
 struct sc_dataset {
@@ -30,6 +30,8 @@ struct sc_dataset {
     sc_options_t opt;
     mel_t *mel;
     long nwindows;  /* 1 s windows in the concatenated background noise */
+    char *cls[SC_MAX_CLASSES];  /* class names */
+    int ncls, silence_k, unknown_k; /* class count; silence / unknown index or -1 */
     int skipped, cache_hit;
 };
 
@@ -149,7 +151,7 @@ static int build_splits(sc_dataset_t *d, char *err)
     int *sp = malloc((size_t)s->nwords * sizeof *sp + 1);
     if (!sp) return st_err(err, "out of memory");
     for (int i = 0; i < s->nwords; i++) {
-        if (d->audio.bad[i]) {
+        if (d->audio.bad[i] || s->words[i].label < 0) {
             sp[i] = -1;
             continue;
         }
@@ -165,7 +167,7 @@ static int build_splits(sc_dataset_t *d, char *err)
     for (int k = 0; k < SC_NSPLITS; k++) {
         split_t *p = &d->split[k];
         p->nwords = which[k];
-        int nsil = (int)floor(d->opt.silence_frac * which[k]);
+        int nsil = d->silence_k < 0 ? 0 : (int)floor(d->opt.silence_frac * which[k]);
         p->n = which[k] + nsil;
         p->item = malloc((size_t)p->n * sizeof *p->item + 1);
         if (!p->item) {
@@ -177,20 +179,95 @@ static int build_splits(sc_dataset_t *d, char *err)
             if (sp[i] == k) p->item[j++] = i;
         for (; j < p->n; j++) p->item[j] = -1;
         for (int i = 0; i < p->n; i++) p->class_n[sc_label(d, k, i)]++;
-        for (int c = 0; c < SC_NCLASSES; c++) {
+        for (int c = 0; c < d->ncls; c++) {
             p->by_class[c] = malloc((size_t)p->class_n[c] * sizeof(int) + 1);
             if (!p->by_class[c]) {
                 free(sp);
                 return st_err(err, "out of memory");
             }
         }
-        int fill[SC_NCLASSES] = {0};
+        int fill[SC_MAX_CLASSES] = {0};
         for (int i = 0; i < p->n; i++) {
             int c = sc_label(d, k, i);
             p->by_class[c][fill[c]++] = i;
         }
     }
     free(sp);
+    return 0;
+}
+
+/* ---- classes ---- */
+
+static int add_class(sc_dataset_t *d, const char *name, size_t len, char *err)
+{
+    if (len == 0) return st_err(err, "--keywords: empty keyword");
+    for (int c = 0; c < d->ncls; c++)
+        if (strlen(d->cls[c]) == len && !strncmp(d->cls[c], name, len))
+            return st_err(err, "--keywords: '%.*s' given twice", (int)len, name);
+    if (d->ncls == SC_MAX_CLASSES) return st_err(err, "--keywords: more than %d classes", SC_MAX_CLASSES);
+    if (!(d->cls[d->ncls] = strndup(name, len))) return st_err(err, "out of memory");
+    if (!strcmp(d->cls[d->ncls], "silence")) d->silence_k = d->ncls;
+    else if (!strcmp(d->cls[d->ncls], "unknown")) d->unknown_k = d->ncls;
+    d->ncls++;
+    return 0;
+}
+
+/* Length of the folder part of rel ("yes/x.wav" -> 3). */
+static size_t folder_len(const char *rel)
+{
+    const char *sl = strchr(rel, '/');
+    return sl ? (size_t)(sl - rel) : strlen(rel);
+}
+
+/* Builds the class list from the options and labels every scanned word clip (-1: left out). */
+static int set_classes(sc_dataset_t *d, const char *dir, const sc_options_t *o, char *err)
+{
+    d->silence_k = d->unknown_k = -1;
+    sc_scan_t *s = &d->scan;
+    if (o->classes) {
+        for (int c = 0; c < o->n_classes; c++)
+            if (add_class(d, o->classes[c], strlen(o->classes[c]), err)) return -1;
+    } else {
+        const char *kw = o->keywords;
+        if (!kw) {
+            for (int c = 0; c < SC_SILENCE; c++)
+                if (add_class(d, sc_class_names[c], strlen(sc_class_names[c]), err)) return -1;
+        } else if (!strcmp(kw, "all")) {
+            for (int i = 0; i < s->nwords; i++) { /* sorted by path: folders come in order */
+                size_t n = folder_len(s->words[i].rel);
+                if (d->ncls && strlen(d->cls[d->ncls - 1]) == n && !strncmp(d->cls[d->ncls - 1], s->words[i].rel, n))
+                    continue;
+                if (add_class(d, s->words[i].rel, n, err)) return -1;
+            }
+        } else {
+            for (const char *p = kw;;) {
+                const char *e = strchr(p, ',');
+                size_t n = e ? (size_t)(e - p) : strlen(p);
+                if (add_class(d, p, n, err)) return -1;
+                if (!e) break;
+                p = e + 1;
+            }
+        }
+        if (d->silence_k >= 0 || d->unknown_k >= 0)
+            return st_err(err, "--keywords: 'silence' and 'unknown' are not word names (see --no-silence, --no-unknown)");
+        if (!o->no_silence && add_class(d, "silence", 7, err)) return -1;
+        if (!o->no_unknown && !(kw && !strcmp(kw, "all")) && add_class(d, "unknown", 7, err)) return -1;
+    }
+    if (d->ncls < 2) return st_err(err, "%s: %d class%s: a classifier needs at least 2", dir, d->ncls, d->ncls == 1 ? "" : "es");
+    int seen[SC_MAX_CLASSES] = {0};
+    for (int i = 0; i < s->nwords; i++) {
+        size_t n = folder_len(s->words[i].rel);
+        int lab = d->unknown_k;
+        for (int c = 0; c < d->ncls; c++)
+            if (c != d->silence_k && c != d->unknown_k && strlen(d->cls[c]) == n && !strncmp(d->cls[c], s->words[i].rel, n))
+                lab = c;
+        s->words[i].label = lab;
+        if (lab >= 0) seen[lab] = 1;
+    }
+    const int listed = !o->classes && o->keywords && strcmp(o->keywords, "all");
+    for (int c = 0; listed && c < d->ncls; c++)
+        if (!seen[c] && c != d->silence_k && c != d->unknown_k)
+            return st_err(err, "%s: no clips in keyword folder %s/%s/", dir, dir, d->cls[c]);
     return 0;
 }
 
@@ -205,11 +282,11 @@ static void report(const sc_dataset_t *d, const char *dir, FILE *log)
             s->nnoise, (double)d->audio.nnoise / d->fc.sample_rate,
             d->cache_hit ? "decoded audio from cache" : "decoded", d->skipped, d->skipped == 1 ? "" : "s");
     fprintf(log, "%-10s", "split");
-    for (int c = 0; c < SC_NCLASSES; c++) fprintf(log, " %7s", sc_class_names[c]);
+    for (int c = 0; c < d->ncls; c++) fprintf(log, " %7s", d->cls[c]);
     fprintf(log, " %7s\n", "total");
     for (int k = 0; k < SC_NSPLITS; k++) {
         fprintf(log, "%-10s", sc_split_names[k]);
-        for (int c = 0; c < SC_NCLASSES; c++) fprintf(log, " %7d", d->split[k].class_n[c]);
+        for (int c = 0; c < d->ncls; c++) fprintf(log, " %7d", d->split[k].class_n[c]);
         fprintf(log, " %7d\n", d->split[k].n);
     }
 }
@@ -237,13 +314,19 @@ sc_dataset_t *sc_open(const char *dir, const feat_config_t *fc, const sc_options
         st_err(err, "%s: no word folders with .wav files (expected DIR/<word>/*.wav)", dir);
         goto fail;
     }
-    /* Any folder of .wav files looks like one "unknown" word; without a single command
-     * word it is not a Speech Commands corpus, and training on it would be meaningless. */
+    if (set_classes(d, dir, o, err)) goto fail;
+    /* Any folder of .wav files looks like one "unknown" word; without a single keyword
+     * clip it is not a corpus for these classes, and training on it would be meaningless. */
     int ncommand = 0;
-    for (int i = 0; i < d->scan.nwords; i++) ncommand += d->scan.words[i].label < SC_SILENCE;
+    for (int i = 0; i < d->scan.nwords; i++)
+        ncommand += d->scan.words[i].label >= 0 && d->scan.words[i].label != d->unknown_k;
     if (ncommand == 0) {
-        st_err(err, "%s: not in the Speech Commands layout: no clips in any of the command "
-                    "folders yes/ no/ up/ down/ left/ right/ on/ off/ stop/ go/", dir);
+        if (o->keywords || o->classes) {
+            st_err(err, "%s: no clips in any of the keyword folders", dir);
+        } else {
+            st_err(err, "%s: not in the Speech Commands layout: no clips in any of the command "
+                        "folders yes/ no/ up/ down/ left/ right/ on/ off/ stop/ go/", dir);
+        }
         goto fail;
     }
 
@@ -295,8 +378,9 @@ void sc_free(sc_dataset_t *d)
     if (!d) return;
     for (int k = 0; k < SC_NSPLITS; k++) {
         free(d->split[k].item);
-        for (int c = 0; c < SC_NCLASSES; c++) free(d->split[k].by_class[c]);
+        for (int c = 0; c < d->ncls; c++) free(d->split[k].by_class[c]);
     }
+    for (int c = 0; c < d->ncls; c++) free(d->cls[c]);
     sc_audio_free(&d->audio);
     sc_scan_free(&d->scan);
     mel_free(d->mel);
@@ -310,7 +394,7 @@ int sc_count(const sc_dataset_t *d, int split) { return split >= 0 && split < SC
 int sc_label(const sc_dataset_t *d, int split, int i)
 {
     int it = d->split[split].item[i];
-    return it < 0 ? SC_SILENCE : d->scan.words[it].label;
+    return it < 0 ? d->silence_k : d->scan.words[it].label;
 }
 
 const char *sc_path(const sc_dataset_t *d, int split, int i)
@@ -320,7 +404,12 @@ const char *sc_path(const sc_dataset_t *d, int split, int i)
 }
 
 int sc_skipped(const sc_dataset_t *d) { return d->skipped; }
-int sc_class_count(const sc_dataset_t *d, int split, int k) { return d->split[split].class_n[k]; }
+int sc_class_count(const sc_dataset_t *d, int split, int k)
+{
+    return k >= 0 && k < d->ncls ? d->split[split].class_n[k] : 0;
+}
+int sc_nclasses(const sc_dataset_t *d) { return d->ncls; }
+const char *const *sc_classes(const sc_dataset_t *d) { return (const char *const *)d->cls; }
 int sc_height(const sc_dataset_t *d) { return d->fc.n_mels; }
 int sc_width(const sc_dataset_t *d) { return mel_frames(d->mel); }
 int sc_cache_hit(const sc_dataset_t *d) { return d->cache_hit; }
@@ -392,8 +481,8 @@ void sc_epoch_order(const sc_dataset_t *d, int split, long epoch, int *order, in
     rng_derive(&r, d->opt.seed ^ TAG_ORDER, (uint64_t)epoch, UINT64_MAX);
     if (d->opt.balance) {
         /* tugstugi's sampler: weights 1/class_count, with replacement. */
-        int present[SC_NCLASSES], np = 0;
-        for (int c = 0; c < SC_NCLASSES; c++)
+        int present[SC_MAX_CLASSES], np = 0;
+        for (int c = 0; c < d->ncls; c++)
             if (p->class_n[c]) present[np++] = c;
         for (int k = 0; k < len; k++) {
             int c = present[rng_below(&r, (uint64_t)np)];

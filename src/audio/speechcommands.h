@@ -41,6 +41,15 @@ typedef struct {
     int use_cache;         /* keep decoded audio in a cache file (default 1) */
     const char *cache_path;/* NULL: DIR/.speechtrain-cache-<rate>-<samples>.bin */
     uint64_t seed;         /* shuffling, training silence and augmentation */
+    /* Classes. keywords: NULL = the 12 Kaggle classes; "all" = every word folder is a class
+     * (sorted, no unknown class); "a,b,c" = those folders, then silence and unknown.
+     * no_silence / no_unknown drop those classes (clips of other words are then left out).
+     * classes (n_classes names, e.g. from a checkpoint) overrides keywords: the names
+     * "silence" and "unknown" are those classes, every other name a word folder. */
+    const char *keywords;
+    int no_silence, no_unknown;
+    const char *const *classes;
+    int n_classes;
     int quiet;             /* no report */
     FILE *log;             /* where the report and skipped-file lines go; NULL = stderr */
 } sc_options_t;
@@ -52,6 +61,11 @@ typedef struct sc_dataset sc_dataset_t;
 /* Scans, splits, decodes (or loads the cache) and reports counts per split and class.
  * fc gives the sample rate and clip length used for decoding and the front end. */
 sc_dataset_t *sc_open(const char *dir, const feat_config_t *fc, const sc_options_t *o, char *err);
+
+/* The classes of this dataset (SC_MAX_CLASSES at most); the 12 Kaggle ones by default. */
+#define SC_MAX_CLASSES 1024
+int sc_nclasses(const sc_dataset_t *d);
+const char *const *sc_classes(const sc_dataset_t *d);
 
 int sc_count(const sc_dataset_t *d, int split);
 int sc_label(const sc_dataset_t *d, int split, int i);

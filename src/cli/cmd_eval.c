@@ -94,16 +94,18 @@ int cmd_eval(int argc, char **argv)
     if (train_evaluate(m, &sd.td, split, batch, &r, err)) goto fail;
     printf("%s on the %s split of %s (%ld items):\n", model, split == 1 ? "validation" : split == 2 ? "test" : "training",
            so.data_abs, r.total);
-    eval_report_print(&r, sc_class_names, stdout);
+    const char *const *names = (const char *const *)info.class_names;
+    const int K = info.n_classes;
+    eval_report_print(&r, names, stdout);
     printf("confusion matrix (rows: true class, columns: predicted):\n%12s", "");
-    for (int k = 0; k < SC_NCLASSES; k++) printf(" %7.7s", sc_class_names[k]);
+    for (int k = 0; k < K; k++) printf(" %7.7s", names[k]);
     printf("\n");
-    for (int k = 0; k < SC_NCLASSES; k++) {
-        printf("%12s", sc_class_names[k]);
-        for (int j = 0; j < SC_NCLASSES; j++) printf(" %7ld", r.confusion[k * SC_NCLASSES + j]);
+    for (int k = 0; k < K; k++) {
+        printf("%12s", names[k]);
+        for (int j = 0; j < K; j++) printf(" %7ld", r.confusion[k * K + j]);
         printf("\n");
     }
-    int wrc = out ? eval_report_write(&r, sc_class_names, out, err) : 0;
+    int wrc = out ? eval_report_write(&r, names, out, err) : 0;
     eval_report_free(&r);
     if (wrc) goto fail;
     if (out) printf("wrote %s_report.txt, %s_per_class.csv, %s_confusion.csv\n", out, out, out);

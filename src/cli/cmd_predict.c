@@ -4,6 +4,7 @@
  * the only per-file state, clips are decoded and labelled a batch at a time, and rows go
  * straight into the CSV (written atomically: the file appears whole or not at all). A clip
  * that cannot be read still gets a row, with the fallback label, and is reported. */
+#include <math.h>
 #include <dirent.h>
 #include <omp.h>
 #include <stdio.h>
@@ -26,13 +27,16 @@ static void predict_help(void)
 {
     printf("usage: speechtrain predict --model CKPT --audio DIR [--out submission.csv] [options]\n\n"
            "Labels every .wav file in DIR (not recursive) and writes a Kaggle submission: header\n"
-           "fname,label, one row per clip (its base name), sorted by fname, labels from the 12\n"
-           "lowercase Kaggle labels. A clip that cannot be read gets the fallback label and is\n"
-           "reported on stderr; the exit status is still 0 so the file stays complete.\n\n"
+           "fname,label, one row per clip (its base name), sorted by fname, labels from the\n"
+           "checkpoint's classes. A clip that cannot be read gets the fallback label and is\n"
+           "reported on stderr; the exit status is still 0 so the file stays complete. Each clip\n"
+           "is cut to the model's window (1 s); clips longer than that are named in one warning\n"
+           "(a long recording needs a sliding-window detector).\n\n"
            "  --model CKPT         checkpoint (e.g. runs/demo/best.ckpt)\n"
            "  --audio DIR          folder of clips (e.g. the competition's test/audio)\n"
            "  --out FILE           the CSV to write [submission.csv]\n"
-           "  --fallback LABEL     label for unreadable clips [silence]\n"
+           "  --fallback LABEL     label for unreadable clips [silence, else unknown, else the first]\n"
+           "  --scores             add one column per class, p_<class>: its softmax probability\n"
            "  --batch N            clips per batch [256]\n"
            "  --threads N          threads (0 = all cores) [0]\n"
            "  --progress MODE      auto, bar, plain\n"
@@ -91,8 +95,8 @@ static int list_clips(const char *dir, char ***names, long *count, char *err)
 int cmd_predict(int argc, char **argv)
 {
     char err[ST_ERR_LEN];
-    const char *model = NULL, *audio = NULL, *out = "submission.csv", *fallback = "silence";
-    int batch = 256, threads = 0, quiet = 0, pmode = PROGRESS_AUTO;
+    const char *model = NULL, *audio = NULL, *out = "submission.csv", *fallback = NULL;
+    int batch = 256, threads = 0, quiet = 0, pmode = PROGRESS_AUTO, scores = 0;
     const opt_flag_t flags[] = {
         {"--model", OPT_STR, &model, 0, 0},
         {"--audio", OPT_STR, &audio, 0, 0},
@@ -109,6 +113,10 @@ int cmd_predict(int argc, char **argv)
             quiet = 1;
             continue;
         }
+        if (!strcmp(argv[i], "--scores")) {
+            scores = 1;
+            continue;
+        }
         int r = opt_parse(flags, sizeof flags / sizeof flags[0], argc, argv, &i, err);
         if (r == 0) r = opt_progress(argc, argv, &i, &pmode, err);
         if (r == 0) r = speech_opts_parse(&so, argc, argv, &i, 1, 0, err);
@@ -120,16 +128,28 @@ int cmd_predict(int argc, char **argv)
     if (!model) return cli_fail(2, "predict: --model CKPT is required");
     if (!audio) return cli_fail(2, "predict: --audio DIR is required");
     if (cli_check_out_path("--out", out, err)) return cli_fail(CLI_FAIL, err);
-    int fb = -1;
-    for (int k = 0; k < SC_NCLASSES; k++)
-        if (!strcmp(fallback, sc_class_names[k])) fb = k;
-    if (fb < 0) return cli_fail(2, "--fallback: not one of the 12 labels (yes no up down left right on off stop go silence unknown)");
     train_set_threads(threads);
 
     model_t *m = NULL;
     ckpt_info_t info;
     if (speech_ckpt_open(model, batch, &so, &m, &info, err)) return cli_fail(1, err);
+    const int K = info.n_classes;
+    char *const *cls = info.class_names;
+    int fb = -1;
+    for (int k = 0; k < K; k++)
+        if (fallback ? !strcmp(fallback, cls[k]) : (!strcmp(cls[k], "silence") || (fb < 0 && !strcmp(cls[k], "unknown"))))
+            fb = k;
+    if (!fallback) fb = fb < 0 ? 0 : fb, fallback = cls[fb];
+    if (fb < 0) {
+        snprintf(err, sizeof err, "--fallback: '%s' is not one of the checkpoint's %d classes", fallback, K);
+        model_free(m);
+        ckpt_info_free(&info);
+        return cli_fail(2, err);
+    }
     int rc = 1;
+    long nlong = 0;
+    char *long_names = NULL;   /* the first PREDICT_MAX_REPORTED clips longer than the window */
+    size_t long_len = 0;
     char **names = NULL;
     long n = 0, bad = 0;
     float *clips = NULL, *x = NULL;
@@ -147,14 +167,17 @@ int cmd_predict(int argc, char **argv)
     const size_t hw = (size_t)H * W;
     clips = malloc((size_t)B * S * sizeof *clips);
     x = malloc((size_t)B * hw * sizeof *x);
-    ok = malloc((size_t)B * sizeof *ok);
+    ok = malloc((size_t)B * 2 * sizeof *ok);
+    int *longer = ok + B;
     bad_msg = malloc((size_t)B * ST_ERR_LEN);
     if (!clips || !x || !ok || !bad_msg) {
         st_err(err, "out of memory");
         goto fail;
     }
     if (afile_open(&af, out, err)) goto fail;
-    fprintf(af.f, "fname,label\n");
+    fprintf(af.f, "fname,label");
+    for (int k = 0; scores && k < K; k++) fprintf(af.f, ",p_%s", cls[k]);
+    fprintf(af.f, "\n");
     progress_t pr;
     progress_start(&pr, quiet ? PROGRESS_OFF : pmode, "predict", n);
     size_t dl = strlen(audio);
@@ -172,7 +195,9 @@ int cmd_predict(int argc, char **argv)
                 continue;
             }
             sprintf(path, "%s/%s", audio, nm);
-            ok[i] = audio_features(mel, path, clips + (size_t)i * S, x + (size_t)i * hw, msg) == 0;
+            long nw = 0;
+            ok[i] = audio_features_len(mel, path, clips + (size_t)i * S, x + (size_t)i * hw, &nw, msg) == 0;
+            longer[i] = ok[i] && nw > S;
             if (!ok[i]) memset(x + (size_t)i * hw, 0, hw * sizeof *x);
             free(path);
         }
@@ -180,8 +205,20 @@ int cmd_predict(int argc, char **argv)
         const float *z = model_logits(m);
         for (int i = 0; i < nb; i++) {
             int best = 0;
-            for (int k = 1; k < SC_NCLASSES; k++)
-                if (z[i * SC_NCLASSES + k] > z[i * SC_NCLASSES + best]) best = k;
+            const float *zi = z + (size_t)i * K;
+            for (int k = 1; k < K; k++)
+                if (zi[k] > zi[best]) best = k;
+            if (ok[i] && longer[i]) {
+                if (nlong < PREDICT_MAX_REPORTED) {
+                    size_t add = strlen(names[s + i]) + 2;
+                    char *g = realloc(long_names, long_len + add + 1);
+                    if (g) {
+                        long_names = g;
+                        long_len += (size_t)snprintf(g + long_len, add + 1, "%s%s", long_len ? ", " : "", names[s + i]);
+                    }
+                }
+                nlong++;
+            }
             if (!ok[i]) {
                 best = fb;
                 if (bad < PREDICT_MAX_REPORTED) {
@@ -192,7 +229,13 @@ int cmd_predict(int argc, char **argv)
                 bad++;
             }
             put_csv_field(af.f, names[s + i]);
-            fprintf(af.f, ",%s\n", sc_class_names[best]);
+            fprintf(af.f, ",%s", cls[best]);
+            if (scores) {
+                double sum = 0.0;
+                for (int k = 0; k < K; k++) sum += exp((double)zi[k] - zi[best]);
+                for (int k = 0; k < K; k++) fprintf(af.f, ",%.6f", ok[i] ? exp((double)zi[k] - zi[best]) / sum : (double)(k == fb));
+            }
+            fprintf(af.f, "\n");
         }
         char extra[64];
         snprintf(extra, sizeof extra, "%.0f clips/s", (s + nb) / (progress_elapsed(&pr) + 1e-9));
@@ -202,6 +245,11 @@ int cmd_predict(int argc, char **argv)
     if (afile_commit(&af, err)) goto fail;
     if (bad > PREDICT_MAX_REPORTED)
         fprintf(stderr, "speechtrain: predict: %ld more unreadable clips not listed\n", bad - PREDICT_MAX_REPORTED);
+    if (nlong)
+        fprintf(stderr, "speechtrain: predict: warning: %ld clip%s longer than the model's %d-sample window, labelled "
+                        "from their first %d samples only: %s%s\n",
+                nlong, nlong == 1 ? " is" : "s are", S, S, long_names ? long_names : "",
+                nlong > PREDICT_MAX_REPORTED ? ", ..." : "");
     printf("wrote %s: %ld rows", out, n);
     if (bad) printf(" (%ld unreadable clips labelled '%s')", bad, fallback);
     printf("\n");
@@ -212,7 +260,7 @@ fail:
     rc = cli_fail(1, err);
 done:
     for (long i = 0; names && i < n; i++) free(names[i]);
-    free(names), free(clips), free(x), free(ok), free(bad_msg);
+    free(names), free(clips), free(x), free(ok), free(bad_msg), free(long_names);
     mel_free(mel);
     model_free(m);
     ckpt_info_free(&info);

@@ -9,6 +9,7 @@ int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_features(int argc, char **argv);
+int cmd_detect(int argc, char **argv);
 int cmd_preview(int argc, char **argv);
 
 #endif

@@ -45,11 +45,17 @@ int speech_opts_parse(speech_opts_t *o, int argc, char **argv, int *i, int featu
             if (!*v) return st_err(err, "--data: empty path");
             o->data = v;
         }
+        if (r == 0 && (r = opt_match("--keywords", argc, argv, i, &v, err)) > 0) {
+            if (!*v) return st_err(err, "--keywords: empty list");
+            o->sc.keywords = v;
+        }
         if (r == 0) r = opt_parse(data_flags, sizeof data_flags / sizeof data_flags[0], argc, argv, i, err);
         if (r) return r;
         const char *a = argv[*i];
         if (sw("--balance", a)) return o->sc.balance = 1, 1;
         if (sw("--strict", a)) return o->sc.strict = 1, 1;
+        if (sw("--no-silence", a)) return o->sc.no_silence = 1, 1;
+        if (sw("--no-unknown", a)) return o->sc.no_unknown = 1, 1;
         if (sw("--no-cache", a)) return o->sc.use_cache = 0, 1;
         if (sw("--no-aug-amplitude", a)) return o->sc.aug.amplitude = 0, 1;
         if (sw("--no-aug-speed", a)) return o->sc.aug.speed = 0, 1;
@@ -66,7 +72,13 @@ void speech_opts_help(FILE *f, int features, int dataset)
             "Data:\n"
             "  --data DIR           a folder in the Speech Commands layout (v0.01/v0.02);\n"
             "                       without it: the demo corpus datasets/demo/train, demo preset\n"
-            "  --balance            draw the 12 classes equally often in training\n"
+            "  --keywords LIST      the classes: comma-separated word folder names (then silence\n"
+            "                       and unknown), or 'all' (every word folder, then silence)\n"
+            "                       [the 12 Kaggle classes: yes,no,up,down,left,right,on,off,\n"
+            "                       stop,go + silence + unknown]\n"
+            "  --no-silence         no silence class\n"
+            "  --no-unknown         no unknown class (clips of other words are left out)\n"
+            "  --balance            draw the classes equally often in training\n"
             "  --silence-frac F     silence items per split, as a fraction of its clips [0.1]\n"
             "  --strict             a bad audio file is an error (default: skip and report it)\n"
             "  --no-cache           do not keep decoded audio in DIR/.speechtrain-cache-*.bin\n"
@@ -125,7 +137,9 @@ char *speech_opts_canonical(const speech_opts_t *o)
     const struct { int on; const char *flag; } sws[] = {
         {o->sc.balance, "--balance"}, {o->sc.strict, "--strict"}, {!o->sc.use_cache, "--no-cache"},
         {!o->sc.aug.amplitude, "--no-aug-amplitude"}, {!o->sc.aug.speed, "--no-aug-speed"},
-        {!o->sc.aug.shift, "--no-aug-shift"}, {!o->sc.aug.noise, "--no-aug-noise"}};
+        {!o->sc.aug.shift, "--no-aug-shift"}, {!o->sc.aug.noise, "--no-aug-noise"},
+        {o->sc.no_silence, "--no-silence"}, {o->sc.no_unknown, "--no-unknown"}};
+    if (o->sc.keywords) n += snprintf(b + n, 8192 - (size_t)n, "--keywords\n%s\n", o->sc.keywords);
     for (size_t k = 0; k < sizeof sws / sizeof sws[0]; k++)
         if (sws[k].on) n += snprintf(b + n, 8192 - (size_t)n, "%s\n", sws[k].flag);
     return b;
@@ -159,14 +173,21 @@ int speech_data_open(speech_data_t *s, speech_opts_t *o, char *err)
     speech_feat_meta(&o->feat, s->meta, sizeof s->meta);
     n = strlen(s->meta);
     snprintf(s->meta + n, sizeof s->meta - n, "data.classes=");
-    for (int k = 0; k < SC_NCLASSES; k++) {
+    const int K = sc_nclasses(s->ds);
+    const char *const *names = sc_classes(s->ds);
+    for (int k = 0; k < K; k++) {
         n = strlen(s->meta);
-        snprintf(s->meta + n, sizeof s->meta - n, "%s%s", k ? "," : "", sc_class_names[k]);
+        snprintf(s->meta + n, sizeof s->meta - n, "%s%s", k ? "," : "", names[k]);
     }
     n = strlen(s->meta);
-    snprintf(s->meta + n, sizeof s->meta - n, "\n");
-    s->td = (train_data_t){.ctx = s, .c = 1, .h = sc_height(s->ds), .w = sc_width(s->ds), .n_classes = SC_NCLASSES,
-                           .class_names = sc_class_names, .count = sd_count, .order = sd_order, .batch = sd_batch,
+    if (n + 1 >= sizeof s->meta) { /* the class list is in the checkpoint's class section anyway */
+        n = (size_t)(strstr(s->meta, "data.classes=") - s->meta);
+        s->meta[n] = 0;
+    } else {
+        snprintf(s->meta + n, sizeof s->meta - n, "\n");
+    }
+    s->td = (train_data_t){.ctx = s, .c = 1, .h = sc_height(s->ds), .w = sc_width(s->ds), .n_classes = K,
+                           .class_names = names, .count = sd_count, .order = sd_order, .batch = sd_batch,
                            .meta = s->meta};
     return 0;
 }
@@ -227,16 +248,29 @@ int speech_ckpt_open(const char *path, int max_batch, speech_opts_t *o, model_t 
         st_err(err, "%s: model input %d x %d x %d does not match its feature settings", path, mc->in_ch, mc->h, mc->w);
         goto fail;
     }
-    if (info->n_classes != SC_NCLASSES || mc->classes != SC_NCLASSES) {
-        st_err(err, "%s: checkpoint has %d classes, not the 12 Speech Commands labels", path, mc->classes);
-        goto fail;
-    }
-    for (int k = 0; k < SC_NCLASSES; k++)
-        if (strcmp(info->class_names[k], sc_class_names[k])) {
-            st_err(err, "%s: class %d is '%s', expected '%s' (not a speechtrain checkpoint)", path, k,
-                   info->class_names[k], sc_class_names[k]);
+    /* A checkpoint without class names predates stored classes: a 12-output one is the
+     * Kaggle set. */
+    if (info->n_classes == 0 && mc->classes == SC_NCLASSES) {
+        info->class_names = calloc(SC_NCLASSES, sizeof *info->class_names);
+        if (!info->class_names) {
+            st_err(err, "%s: out of memory", path);
             goto fail;
         }
+        for (int k = 0; k < SC_NCLASSES; k++)
+            if ((info->class_names[k] = strdup(sc_class_names[k]))) info->n_classes = k + 1;
+        if (info->n_classes != SC_NCLASSES) {
+            st_err(err, "%s: out of memory", path);
+            goto fail;
+        }
+    }
+    if (info->n_classes != mc->classes || info->n_classes < 2 || info->n_classes > SC_MAX_CLASSES) {
+        st_err(err, "%s: checkpoint has %d class names for %d outputs (not a speechtrain checkpoint)", path,
+               info->n_classes, mc->classes);
+        goto fail;
+    }
+    /* Dataset views (eval) take the checkpoint's classes. */
+    o->sc.classes = (const char *const *)info->class_names;
+    o->sc.n_classes = info->n_classes;
     return 0;
 fail:
     model_free(*m);

@@ -43,7 +43,9 @@ void speech_data_close(speech_data_t *s);
 /* Loads a speechtrain checkpoint for eval/predict: the model (max_batch rows), its info,
  * and its feature settings into o->feat. Feature flags the user gave (o->feat_given) must
  * equal the checkpoint's, else -1 ("checkpoint was trained with --n-mels 32, not 40").
- * The checkpoint's class names must be the 12 Kaggle labels. */
+ * The class names come from the checkpoint (one without names and 12 outputs is the Kaggle
+ * set) and are also set as o->sc.classes, so that a dataset opened with o has the same
+ * classes; info must outlive that use. */
 #include "model/checkpoint.h"
 int speech_ckpt_open(const char *path, int max_batch, speech_opts_t *o, model_t **m, ckpt_info_t *info,
                      char *err);

@@ -4,12 +4,14 @@
 #include <check.h>
 #include <math.h>
 #include <omp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "audio/audio.h"
 #include "audio/mel.h"
+#include "audio/melstream.h"
 #include "check_main.h"
 #include "common/err.h"
 #include "common/npy.h"
@@ -217,12 +219,91 @@ START_TEST(test_threads_same_bytes)
 }
 END_TEST
 
+
+/* ---- the running spectrogram ---- */
+
+typedef struct {
+    const mel_t *m;
+    const float *x;
+    long n;
+    long step, count;
+    int hw;
+} stream_check_t;
+
+/* Every window must be mel_compute of the same cut, zero-padded past the end. */
+static int check_window(void *ctx, long index, const float *input)
+{
+    stream_check_t *c = ctx;
+    ck_assert_int_eq(index, c->count);
+    const int L = mel_config(c->m)->clip_samples;
+    float *clip = malloc((size_t)L * sizeof *clip), *want = malloc((size_t)c->hw * sizeof *want);
+    long start = index * c->step;
+    audio_fix_length(c->x + start, c->n - start > 0 ? c->n - start : 0, clip, L);
+    mel_compute(c->m, clip, want);
+    for (int i = 0; i < c->hw; i++)
+        ck_assert_msg(input[i] == want[i], "window %ld value %d: %.9g, mel_compute of the cut %.9g", index, i,
+                      (double)input[i], (double)want[i]);
+    free(clip), free(want);
+    c->count++;
+    return 0;
+}
+
+START_TEST(test_stream_equals_window_by_window)
+{
+    char err[ST_ERR_LEN];
+    feat_config_t fc;
+    feat_config_default(&fc);
+    mel_t *m = mel_init(&fc, err);
+    ck_assert_msg(m != NULL, "%s", err);
+    const long n = 52817; /* 3.3 s: not a whole number of hops */
+    float *x = malloc((size_t)n * sizeof *x);
+    uint64_t st = 12345;
+    for (long i = 0; i < n; i++) {
+        st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+        float noise = (float)((st >> 40) / 16777216.0 - 0.5);
+        /* loud and quiet stretches, so that windows have different maxima */
+        x[i] = noise * (i % 20000 < 6000 ? 0.8f : 0.01f) + 0.3f * (float)sin(i * 0.05);
+    }
+    const int hops[] = {1, 3, 7, 40};
+    for (int h = 0; h < 4; h++) {
+        mel_stream_t *s = mel_stream_init(m, hops[h], err);
+        ck_assert_msg(s != NULL, "%s", err);
+        stream_check_t c = {.m = m, .x = x, .n = n, .step = mel_stream_step(s), .hw = fc.n_mels * mel_frames(m)};
+        ck_assert_int_eq(c.step, hops[h] * fc.hop);
+        for (long i = 0; i < n;) { /* odd chunk sizes */
+            long k = 1 + (i * 7919) % 3001;
+            if (k > n - i) k = n - i;
+            ck_assert_int_eq(mel_stream_push(s, x + i, k, check_window, &c), 0);
+            i += k;
+        }
+        ck_assert_int_eq(mel_stream_finish(s, check_window, &c), 0);
+        /* windows until one reaches the last sample */
+        long want = 1;
+        while ((want - 1) * c.step + fc.clip_samples < n) want++;
+        ck_assert_int_eq(c.count, want);
+        mel_stream_free(s);
+    }
+    /* Shorter than one window: one zero-padded window. */
+    mel_stream_t *s = mel_stream_init(m, 3, err);
+    stream_check_t c = {.m = m, .x = x, .n = 5000, .step = mel_stream_step(s), .hw = fc.n_mels * mel_frames(m)};
+    ck_assert_int_eq(mel_stream_push(s, x, 5000, check_window, &c), 0);
+    ck_assert_int_eq(c.count, 0);
+    ck_assert_int_eq(mel_stream_finish(s, check_window, &c), 0);
+    ck_assert_int_eq(c.count, 1);
+    mel_stream_free(s);
+    ck_assert_ptr_null(mel_stream_init(m, 0, err));
+    free(x);
+    mel_free(m);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("mel");
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_parity_torchaudio);
+    tcase_add_test(tc, test_stream_equals_window_by_window);
     tcase_add_test(tc, test_power_relative);
     tcase_add_test(tc, test_defaults_and_shape);
     tcase_add_test(tc, test_silence_is_zero_db);

@@ -201,6 +201,97 @@ START_TEST(test_split_by_hash_and_labels)
 }
 END_TEST
 
+/* The folder of a clip path ("yes/x.wav" -> "yes"), compared with a class name. */
+static int in_folder(const char *path, const char *word)
+{
+    size_t n = strlen(word);
+    return strncmp(path, word, n) == 0 && path[n] == '/';
+}
+
+START_TEST(test_keywords_three)
+{
+    char *dir = make_layout();
+    sc_options_t o = options_uncached();
+    o.keywords = "cat,yes,bed";
+    sc_dataset_t *d = open_ok(dir, &o);
+    const char *want[] = {"cat", "yes", "bed", "silence", "unknown"};
+    ck_assert_int_eq(sc_nclasses(d), 5);
+    for (int k = 0; k < 5; k++) ck_assert_str_eq(sc_classes(d)[k], want[k]);
+    int total = 0;
+    for (int s = 0; s < SC_NSPLITS; s++)
+        for (int i = 0; i < sc_count(d, s); i++) {
+            const char *p = sc_path(d, s, i);
+            int lab = sc_label(d, s, i);
+            if (!p) {
+                ck_assert_int_eq(lab, 3);
+                continue;
+            }
+            total++;
+            int k = name_index(p);
+            const char *w = words[k % NWORDS];
+            int expect = !strcmp(w, "cat") ? 0 : !strcmp(w, "yes") ? 1 : !strcmp(w, "bed") ? 2 : 4;
+            ck_assert_msg(lab == expect, "%s: label %d, expected %d", p, lab, expect);
+        }
+    ck_assert_int_eq(total, nnames);
+    sc_free(d);
+
+    /* Without unknown and silence: the other words are left out, no silence items. */
+    o.no_unknown = 1;
+    o.no_silence = 1;
+    d = open_ok(dir, &o);
+    ck_assert_int_eq(sc_nclasses(d), 3);
+    int kept = 0, expect_kept = 0;
+    for (int i = 0; i < nnames; i++) {
+        const char *w = words[i % NWORDS];
+        expect_kept += !strcmp(w, "cat") || !strcmp(w, "yes") || !strcmp(w, "bed");
+    }
+    for (int s = 0; s < SC_NSPLITS; s++)
+        for (int i = 0; i < sc_count(d, s); i++) {
+            const char *p = sc_path(d, s, i);
+            ck_assert_ptr_nonnull(p);
+            ck_assert(in_folder(p, sc_classes(d)[sc_label(d, s, i)]));
+            kept++;
+        }
+    ck_assert_int_eq(kept, expect_kept);
+    sc_free(d);
+
+    char err[ST_ERR_LEN];
+    o.keywords = "yes,dog";
+    ck_assert_ptr_null(open_ds(dir, &o, err));
+    ck_assert_msg(strstr(err, "dog") != NULL, "%s", err);
+    o.keywords = "yes,yes";
+    ck_assert_ptr_null(open_ds(dir, &o, err));
+    ck_assert_msg(strstr(err, "twice") != NULL, "%s", err);
+    o.keywords = "yes,silence";
+    ck_assert_ptr_null(open_ds(dir, &o, err));
+    rm_tree(dir);
+}
+END_TEST
+
+START_TEST(test_keywords_all)
+{
+    char *dir = make_layout();
+    sc_options_t o = options_uncached();
+    o.keywords = "all";
+    o.no_silence = 1;
+    sc_dataset_t *d = open_ok(dir, &o);
+    /* Every word folder is a class, sorted; '_' and hidden folders are not words. */
+    ck_assert_int_eq(sc_nclasses(d), NWORDS);
+    const char *sorted[] = {"bed", "cat", "no", "stop", "yes"};
+    for (int k = 0; k < NWORDS; k++) ck_assert_str_eq(sc_classes(d)[k], sorted[k]);
+    for (int s = 0; s < SC_NSPLITS; s++)
+        for (int i = 0; i < sc_count(d, s); i++)
+            ck_assert(in_folder(sc_path(d, s, i), sc_classes(d)[sc_label(d, s, i)]));
+    sc_free(d);
+    o.no_silence = 0;
+    d = open_ok(dir, &o);
+    ck_assert_int_eq(sc_nclasses(d), NWORDS + 1);
+    ck_assert_str_eq(sc_classes(d)[NWORDS], "silence");
+    sc_free(d);
+    rm_tree(dir);
+}
+END_TEST
+
 START_TEST(test_split_by_lists)
 {
     char *dir = make_layout();
@@ -554,6 +645,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_no_command_word_is_an_error);
     tcase_add_test(tc, test_split_by_hash_and_labels);
     tcase_add_test(tc, test_split_by_lists);
+    tcase_add_test(tc, test_keywords_three);
+    tcase_add_test(tc, test_keywords_all);
     tcase_add_test(tc, test_bad_file_skip_and_strict);
     tcase_add_test(tc, test_missing_noise_is_an_error);
     tcase_add_test(tc, test_cache_and_invalidation);

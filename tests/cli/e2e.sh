@@ -15,7 +15,7 @@ ok() { echo "ok: $*"; }
 mkdir -p "$work"
 "$mk" tiny "$work/tiny" >/dev/null 2>"$work/make.log" || { cat "$work/make.log"; echo "FAIL: corpus"; exit 1; }
 data=$work/tiny/train
-rm -rf "$work/run" "$work/A" "$work/B" "$work/C" "$work/sub.csv"
+rm -rf "$work/kw3" "$work/kwall" "$work/kwbad" "$work/run" "$work/A" "$work/B" "$work/C" "$work/sub.csv"
 common=(--data "$data" --width 4 --batch 16 --threads 1 --quiet)
 
 # ---- train, eval, predict
@@ -61,6 +61,68 @@ if "$st" predict --model "$work/run/best.ckpt" --audio "$work/audio" --out "$wor
   ok "predict"
 else
   cat "$work/predict.log"; fail "predict exited non-zero"
+fi
+
+wav0=$(ls "$data"/yes/*.wav | head -1)
+# ---- own keywords: a 3-keyword model and an 'all' model; classes come from the checkpoint
+if "$st" train "${common[@]}" --epochs 1 --keywords yes,no,stop --out "$work/kw3" >"$work/kw3.log" 2>&1; then
+  [[ $(wc -l <"$work/kw3/test_confusion.csv") -eq 6 ]] || fail "3-keyword confusion CSV should have 6 lines (yes no stop silence unknown)"
+  "$st" eval --model "$work/kw3/best.ckpt" --threads 1 --quiet --out "$work/kw3ev" >"$work/kw3ev.log" 2>&1 || fail "eval of the 3-keyword model"
+  [[ "$(head -1 "$work/kw3ev_report.txt")" == "$(head -1 "$work/kw3/test_report.txt")" ]] || fail "3-keyword eval differs from the run's report"
+  # a clip longer than the window is named in one warning; --scores adds one probability per class
+  mkdir -p "$work/kwaudio"
+  cp "$(ls "$work/tiny/audio/"*.wav | head -3 | tail -1)" "$work/kwaudio/"
+  /usr/bin/python3 -c 'import sys, wave
+r = wave.open(sys.argv[1]); p = r.getparams(); x = r.readframes(p.nframes)
+w = wave.open(sys.argv[2], "wb"); w.setparams(p); w.writeframes(x * 3); w.close()' "$wav0" "$work/kwaudio/long_3s.wav"
+  if "$st" predict --model "$work/kw3/best.ckpt" --audio "$work/kwaudio" --out "$work/kw3.csv" --scores --threads 1 --quiet >"$work/kw3p.log" 2>&1; then
+    [[ $(head -1 "$work/kw3.csv") == "fname,label,p_yes,p_no,p_stop,p_silence,p_unknown" ]] || fail "predict --scores header: $(head -1 "$work/kw3.csv")"
+    bad=$(tail -n +2 "$work/kw3.csv" | cut -d, -f2 | grep -vxE 'yes|no|stop|silence|unknown' | wc -l)
+    [[ $bad -eq 0 ]] || fail "3-keyword submission has labels outside its classes"
+    tail -n +2 "$work/kw3.csv" | awk -F, '{s=0; for (i=3;i<=NF;i++) s+=$i; if (s<0.999||s>1.001) exit 1}' || fail "scores do not sum to 1"
+    [[ $(grep -c 'longer than' "$work/kw3p.log") -eq 1 ]] && grep -q 'long_3s.wav' "$work/kw3p.log" || fail "no single warning naming the long clip"
+  else
+    cat "$work/kw3p.log"; fail "predict with the 3-keyword model"
+  fi
+  ok "3-keyword model"
+else
+  cat "$work/kw3.log"; fail "train --keywords yes,no,stop"
+fi
+# detect: a 20 s recording (44.1 kHz stereo) streams through; csv/json output; bad input is an error
+/usr/bin/python3 -c 'import sys, wave, glob
+fs = sorted(glob.glob(sys.argv[1] + "/yes/*.wav"))[:10]
+w = wave.open(sys.argv[2], "wb"); w.setnchannels(2); w.setsampwidth(2); w.setframerate(16000)
+for f in fs:
+    r = wave.open(f); x = r.readframes(r.getnframes())
+    w.writeframes(b"".join(x[i:i + 2] * 2 for i in range(0, len(x), 2)) + b"\0" * 32000)
+w.close()' "$data" "$work/long.wav"
+nsamp=$(/usr/bin/python3 -c 'import sys, wave; print(wave.open(sys.argv[1]).getnframes())' "$work/long.wav")
+# the 'all' model (trained below) has only keyword classes: at threshold 0 without a refractory
+# period every window fires, and windows hop 3 x 512 samples until one reaches the last sample
+"$st" train "${common[@]}" --epochs 1 --keywords all --no-silence --out "$work/kwall" >"$work/kwall.log" 2>&1
+if "$st" detect --model "$work/kwall/best.ckpt" --format csv --threshold 0 --smooth-ms 0 --refractory-ms 0 --threads 1 "$work/long.wav" >"$work/det.csv" 2>"$work/det.log"; then
+  [[ $(head -1 "$work/det.csv") == "file,start,end,label,score" ]] || fail "detect csv header"
+  want=$(( 1 + (nsamp - 16000 + 1535) / 1536 ))
+  [[ $(($(wc -l <"$work/det.csv") - 1)) -eq $want ]] || fail "detect: $(($(wc -l <"$work/det.csv") - 1)) windows fired, expected $want"
+  tail -n +2 "$work/det.csv" | awk -F, -v f="$work/long.wav" '$1!=f || $3-$2<0.999 || $3-$2>1.001 || $5<0 || $5>1 {exit 1}' || fail "detect rows malformed"
+  "$st" detect --model "$work/kwall/best.ckpt" --format json --threshold 0 --threads 1 "$work/long.wav" | head -1 | grep -q '^{"file": ' ||
+    fail "detect json"
+  printf 'label,time\nyes,0.5\nbed,5\n' >"$work/truth.csv"
+  "$st" detect --model "$work/kwall/best.ckpt" --threads 1 --eval "$work/truth.csv" --det "$work/det_curve.csv" "$work/long.wav" >/dev/null 2>"$work/deteval.log" ||
+    fail "detect --eval exited non-zero"
+  grep -q 'false alarms .* per hour' "$work/deteval.log" || fail "detect --eval report"
+  [[ $(head -1 "$work/det_curve.csv") == "threshold,keyword,miss_rate,fa_per_hour" ]] || fail "DET curve CSV header"
+  [[ $(grep -c ',all,' "$work/det_curve.csv") -eq 101 ]] || fail "DET curve should sweep 101 thresholds"
+  ok "detect ($(($(wc -l <"$work/det.csv") - 1)) detections at threshold 0)"
+else
+  cat "$work/det.log"; fail "detect exited non-zero"
+fi
+nfold=$(find "$data" -mindepth 1 -maxdepth 1 -type d ! -name '_*' ! -name '.*' | wc -l)
+if [[ -s "$work/kwall/best.ckpt" ]]; then
+  [[ $(($(wc -l <"$work/kwall/test_confusion.csv") - 1)) -eq $nfold ]] || fail "'all' model should have $nfold classes (one per word folder)"
+  ok "'all' model ($nfold classes)"
+else
+  cat "$work/kwall.log"; fail "train --keywords all"
 fi
 
 wav=$(ls "$data"/yes/*.wav | head -1)
@@ -110,6 +172,8 @@ expect_error "not a Speech Commands folder" "$work/empty" train --data "$work/em
 expect_error "unwritable --out" "notadir" train "${common[@]}" --out "$work/notadir/run"
 expect_error "checkpoint for other features" "n-mels" eval --model "$work/run/best.ckpt" --data "$data" --n-mels 40 --quiet
 expect_error "not a checkpoint" "notadir" eval --model "$work/notadir" --data "$data" --quiet
+expect_error "train with a keyword that is no folder" "no clips in keyword folder" train "${common[@]}" --epochs 1 --keywords yes,nosuchword --out "$work/kwbad"
+expect_error "detect on a file that is not audio" "clip_0000broken.wav" detect --model "$work/run/best.ckpt" "$work/audio/clip_0000broken.wav"
 expect_error "predict without --audio" "--audio" predict --model "$work/run/best.ckpt"
 expect_error "predict into a missing folder" "nodir" predict --model "$work/run/best.ckpt" --audio "$work/audio" --out "$work/nodir/s.csv" --quiet
 [[ ! -e "$work/nodir" ]] || fail "predict left a partial output"

@@ -324,6 +324,13 @@ int sc_class_count(const sc_dataset_t *d, int split, int k) { return d->split[sp
 int sc_height(const sc_dataset_t *d) { return d->fc.n_mels; }
 int sc_width(const sc_dataset_t *d) { return mel_frames(d->mel); }
 int sc_cache_hit(const sc_dataset_t *d) { return d->cache_hit; }
+const mel_t *sc_mel(const sc_dataset_t *d) { return d->mel; }
+
+const float *sc_noise(const sc_dataset_t *d, long *len)
+{
+    *len = d->audio.nnoise;
+    return d->audio.noise;
+}
 
 /* ---- waveforms and batches ---- */
 

@@ -10,5 +10,6 @@ int cmd_eval(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_features(int argc, char **argv);
 int cmd_preview(int argc, char **argv);
+int cmd_robust(int argc, char **argv);
 
 #endif

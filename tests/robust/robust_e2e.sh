@@ -30,5 +30,15 @@ grep -q 'nope.ckpt' "$work/e1" || { echo "FAIL: message does not name the file";
 if "$st" robust --model "$ck" --eps x 2> "$work/e2"; then echo "FAIL: --eps x accepted"; exit 1; fi
 grep -q -- '--eps' "$work/e2" || { echo "FAIL: message does not name --eps"; exit 1; }
 if "$st" robust --model "$ck" --occlusion 1.5 2>/dev/null; then echo "FAIL: --occlusion 1.5 accepted"; exit 1; fi
+# The experiment runner, tiny: 2 methods, 1 seed, 1 epoch, width 2; a second call trains nothing.
+exp=$(dirname "$mk")/../scripts/experiment.sh
+SPEECHTRAIN=$st "$exp" --data "$work/corpus/train" --table 3 --configs baseline,mixup --seeds 1 --out "$work/exp" \
+  --width 2 --epochs 1 --batch 32 > "$work/x1.txt"
+[[ $(grep -c '^| \(baseline\|mixup\) |' "$work/exp/table3.md") == 2 ]] || { echo "FAIL: table3.md"; cat "$work/exp/table3.md"; exit 1; }
+[[ $(wc -l < "$work/exp/table3.csv") == 3 ]] || { echo "FAIL: table3.csv"; exit 1; }
+SPEECHTRAIN=$st "$exp" --data "$work/corpus/train" --table 4 --configs baseline,mixup --seeds 1 --out "$work/exp" \
+  --width 2 --epochs 1 --batch 32 > "$work/x2.txt"
+if grep -q 'experiment: training' "$work/x2.txt"; then echo "FAIL: completed runs trained again"; exit 1; fi
+grep -q '^baseline,[0-9.]*,[0-9.]*,[0-9.]*,100.00,' "$work/exp/table4.csv" || { echo "FAIL: table4 baseline mCE is not 100"; cat "$work/exp/table4.csv"; exit 1; }
 echo "robust e2e: ok (clean $clean = 1 - $acc, thread-independent report)"
 rm -rf "$work"

@@ -7,8 +7,10 @@
 
 #include "audio/corrupt.h"
 #include "cli/commands.h"
+#include "cli/opt.h"
 #include "cli/speechdata.h"
-#include "train/options.h"
+#include "cli/util.h"
+#include "common/text.h"
 #include "train/robust.h"
 
 static void robust_help(void)
@@ -89,6 +91,7 @@ int cmd_robust(int argc, char **argv)
         return cli_fail(2, err);
     }
     if (!model) return cli_fail(2, "robust: --model CKPT is required");
+    if (out && cli_check_out_path("--out", out, err)) return cli_fail(CLI_FAIL, err);
     if (eps_s && parse_list("--eps", eps_s, rc.eps, &rc.n_eps, 0, 10, err)) return cli_fail(2, err);
     if (occl_s && parse_list("--occlusion", occl_s, rc.occl, &rc.n_occl, 0, 1, err)) return cli_fail(2, err);
     rc.seed = (uint64_t)seed;
@@ -114,11 +117,7 @@ int cmd_robust(int argc, char **argv)
         bo.feat_given = 1; /* the baseline must use the model's feature settings */
         if (speech_ckpt_open(base, batch, &bo, &bm, &binfo, err)) goto fail;
     }
-    char *lines = NULL;
-    if (train_checkpoint_args(model, &lines, err) == 0) {
-        saved = cli_args_split(lines, &n_saved);
-        free(lines);
-    }
+    if (train_meta_args(info.meta_text, &saved, &n_saved, err)) goto fail;
     if (!so.data && saved) {
         speech_opts_t tmp;
         speech_opts_default(&tmp);
@@ -162,7 +161,7 @@ done:
     robust_report_free(&rep);
     robust_report_free(&brep);
     if (sd.ds) speech_data_close(&sd);
-    cli_args_free(saved);
+    text_lines_free(saved);
     model_free(m);
     model_free(bm);
     ckpt_info_free(&info);

@@ -413,6 +413,13 @@ const char *const *sc_classes(const sc_dataset_t *d) { return (const char *const
 int sc_height(const sc_dataset_t *d) { return d->fc.n_mels; }
 int sc_width(const sc_dataset_t *d) { return mel_frames(d->mel); }
 int sc_cache_hit(const sc_dataset_t *d) { return d->cache_hit; }
+const mel_t *sc_mel(const sc_dataset_t *d) { return d->mel; }
+
+const float *sc_noise(const sc_dataset_t *d, long *len)
+{
+    *len = d->audio.nnoise;
+    return d->audio.noise;
+}
 
 /* ---- waveforms and batches ---- */
 

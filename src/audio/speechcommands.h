@@ -84,6 +84,10 @@ int sc_cache_hit(const sc_dataset_t *d);
 /* The waveform (clip_samples) of item i before the front end, augmented like sc_batch
  * does for the training split. */
 void sc_waveform(const sc_dataset_t *d, int split, int i, long epoch, float *clip);
+/* The concatenated background noise (*len samples; NULL when there is none) and the front
+ * end the dataset uses. */
+const float *sc_noise(const sc_dataset_t *d, long *len);
+const mel_t *sc_mel(const sc_dataset_t *d);
 /* Network inputs x (n, 1, H, W) and labels for items idx[0..n-1] of split. */
 void sc_batch(const sc_dataset_t *d, int split, const int *idx, int n, long epoch, float *x,
               int *labels);
@@ -92,6 +96,13 @@ void sc_batch(const sc_dataset_t *d, int split, const int *idx, int n, long epoc
  * item of it uniformly); for validation/test, 0..count-1 repeated. */
 void sc_epoch_order(const sc_dataset_t *d, int split, long epoch, int *order, int len);
 void sc_free(sc_dataset_t *d);
+
+/* Like sc_batch for an evaluation split, with waveform corruption `kind` at `severity`
+ * (audio/corrupt.h) applied to each clip before the front end; the corruption's randomness
+ * comes from rng_derive(seed ^ kind tag, severity, item), so the bytes do not depend on
+ * the thread count (sc_corrupt.c). -1 with err on failure (missing background noise). */
+int sc_batch_corrupt(const sc_dataset_t *d, int split, const int *idx, int n, int kind, int severity,
+                     uint64_t seed, float *x, int *labels, char *err);
 
 /* The split TensorFlow's sha1 rule assigns to a file name (base name or path):
  * SC_TRAIN, SC_VALIDATION (p < 10) or SC_TEST (p < 20). Uses percentages 10/10. */

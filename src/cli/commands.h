@@ -11,5 +11,6 @@ int cmd_predict(int argc, char **argv);
 int cmd_features(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
 int cmd_preview(int argc, char **argv);
+int cmd_robust(int argc, char **argv);
 
 #endif

@@ -25,6 +25,7 @@ static const command_t commands[] = {
     {"eval", cmd_eval, "accuracy, per-class accuracy and confusion matrix of a checkpoint"},
     {"predict", cmd_predict, "label a folder of clips and write a Kaggle submission CSV"},
     {"detect", cmd_detect, "find keywords in recordings of any length, or live audio on stdin"},
+    {"robust", cmd_robust, "clean, FGSM, corruption and occlusion error of a checkpoint"},
     {"features", cmd_features, "write the network input of one clip as a .npy file"},
     {"preview", cmd_preview, "render mixed samples as a PNG grid"},
 };

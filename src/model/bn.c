@@ -136,3 +136,19 @@ void bnrelu_backward(float *din, float *dgamma, float *dbeta, const float *dout,
         }
     }
 }
+
+void bnrelu_backward_eval(float *din, const float *dout, const float *out, const float *gamma,
+                          const float *rstd, int C, size_t M, int accumulate)
+{
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int c = 0; c < C; c++) {
+        const float *dy = dout + (size_t)c * M, *y = out + (size_t)c * M;
+        float *dx = din + (size_t)c * M;
+        const float k = gamma[c] * rstd[c];
+        /* A select, not a multiply by the mask: a NaN gradient under a zero output stays out. */
+        if (accumulate)
+            for (size_t j = 0; j < M; j++) dx[j] += y[j] > 0.0f ? k * dy[j] : 0.0f;
+        else
+            for (size_t j = 0; j < M; j++) dx[j] = y[j] > 0.0f ? k * dy[j] : 0.0f;
+    }
+}

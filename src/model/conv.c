@@ -144,10 +144,11 @@ void conv_backward(float *din, float *dwt, const float *dout, const float *in, c
         int cols = nc * hw;
         const float *dchunk = dout + (size_t)n0 * hw;
         double t0 = t ? omp_get_wtime() : 0;
-        im2col(col, in, d, n0, nc);
+        if (dwt) im2col(col, in, d, n0, nc);
         double t1 = t ? omp_get_wtime() : 0;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, d->cout, K, cols, 1.0f, dchunk, ldo,
-                    col, cols, 1.0f, dwt, K);
+        if (dwt)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, d->cout, K, cols, 1.0f, dchunk, ldo,
+                        col, cols, 1.0f, dwt, K);
         double t2 = t ? omp_get_wtime() : 0, t3 = t2;
         if (din) {
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, cols, d->cout, 1.0f, wt, K,

@@ -541,10 +541,10 @@ void conv_wino_backward(float *din, float *dwt, const float *dout, const float *
         int nc = d->n - n0 < chunk ? d->n - n0 : chunk;
         int T = (int)(nc * tpi);
         double t1 = t ? omp_get_wtime() : 0;
-        in_transform(V, D, in, cin, d->n, d->h, d->w, n0, nc);  /* D: not yet written */
+        if (dwt) in_transform(V, D, in, cin, d->n, d->h, d->w, n0, nc);  /* D: not yet written */
         grad_transform(D, dout, cout, d->n, d->h, d->w, n0, nc);
         double t2 = t ? omp_get_wtime() : 0;
-        for (int f = 0; f < NF; f++)
+        for (int f = 0; dwt && f < NF; f++)
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout, cin, T, 1.0f,
                         D + (size_t)f * cout * T, T, V + (size_t)f * cin * T, T,
                         n0 == 0 ? 0.0f : 1.0f, dU + f * fw, cin);
@@ -566,6 +566,6 @@ void conv_wino_backward(float *din, float *dwt, const float *dout, const float *
         }
     }
     double t5 = t ? omp_get_wtime() : 0;
-    wt_grad_transform(dwt, dU, cout, cin);
+    if (dwt) wt_grad_transform(dwt, dU, cout, cin);
     if (t) t->other += omp_get_wtime() - t5;
 }

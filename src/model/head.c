@@ -46,7 +46,7 @@ void linear_forward(float *out, const float *in, const float *wt, const float *b
 void linear_backward(float *din, float *dwt, float *dbias, const float *dout, const float *in,
                      const float *wt, int N, int C, int K, int accumulate)
 {
-    for (int k = 0; k < K; k++) {
+    for (int k = 0; dwt && k < K; k++) {
         float *dw = dwt + (size_t)k * C;
         float db = 0.0f;
         for (int n = 0; n < N; n++) {

@@ -32,7 +32,7 @@ int conv_chunk(const conv_dims_t *d, size_t col_cap);
  * col: scratch of at least cin*k*k*ho*wo * conv_chunk(d, col_cap) floats. */
 void conv_forward(float *out, const float *in, const float *wt, const conv_dims_t *d,
                   float *col, size_t col_cap, int accumulate, layer_time_t *t);
-/* dwt += dL/dwt; din (may be NULL: not needed) = or += dL/din. */
+/* dwt (may be NULL: not needed) += dL/dwt; din (may be NULL: not needed) = or += dL/din. */
 void conv_backward(float *din, float *dwt, const float *dout, const float *in, const float *wt,
                    const conv_dims_t *d, float *col, size_t col_cap, int accumulate,
                    layer_time_t *t);
@@ -68,6 +68,12 @@ void bnrelu_backward(float *din, float *dgamma, float *dbeta, const float *dout,
                      const float *out, const float *gamma, const float *mean, const float *rstd,
                      int C, size_t M, int accumulate);
 
+/* Eval-mode backward (the forward normalised with running statistics, which are constants):
+ * din = or += gamma*rstd * dout where out > 0. No parameter gradients. din may equal dout
+ * only when accumulate = 0. */
+void bnrelu_backward_eval(float *din, const float *dout, const float *out, const float *gamma,
+                          const float *rstd, int C, size_t M, int accumulate);
+
 /* Global average pool: in (C, N, HW) -> out (N, C). */
 void avgpool_forward(float *out, const float *in, int C, int N, int HW);
 void avgpool_backward(float *din, const float *dout, int C, int N, int HW, int accumulate);
@@ -75,7 +81,7 @@ void avgpool_backward(float *din, const float *dout, int C, int N, int HW, int a
 /* out (N, K) = in (N, C) . wt (K, C)^T + bias (K). */
 void linear_forward(float *out, const float *in, const float *wt, const float *bias, int N, int C,
                     int K);
-/* dwt, dbias += ; din (N, C) = or += . */
+/* dwt, dbias += (both skipped when dwt is NULL); din (N, C) = or += (NULL: skipped). */
 void linear_backward(float *din, float *dwt, float *dbias, const float *dout, const float *in,
                      const float *wt, int N, int C, int K, int accumulate);
 

@@ -78,7 +78,7 @@ struct model {
     float *stem_c, *stem_a;  /* (k, N, h, w) conv output and block-0 input */
     float *pooled, *dpooled, *logits, *dlogits;  /* (N, feat), (N, classes) */
     float *g0, *g1, *g2, *s, *col;
-    int last_n;
+    int last_n, last_train;
     int prof;
     layer_time_t prof_t[N_GROUPS];
 };
@@ -380,15 +380,16 @@ static void conv_fwd(model_t *m, conv_t *c, float *out, const float *in, int acc
         conv_forward(out, in, m->params + c->w, &c->d, m->col, m->chunk_cap, accumulate, t);
 }
 
-static void conv_bwd(model_t *m, conv_t *c, float *din, const float *dout, const float *in,
-                     int accumulate, layer_time_t *t)
+/* dwt: where the weight gradient goes, or NULL when none is needed. */
+static void conv_bwd_w(model_t *m, conv_t *c, float *din, float *dwt, const float *dout,
+                       const float *in, int accumulate, layer_time_t *t)
 {
     if (use_wino(m, c))
-        conv_wino_backward(din, m->grads + c->w, dout, in, m->params + c->w, &c->d, m->col,
-                           m->wino_cap, accumulate, t);
+        conv_wino_backward(din, dwt, dout, in, m->params + c->w, &c->d, m->col, m->wino_cap,
+                           accumulate, t);
     else
-        conv_backward(din, m->grads + c->w, dout, in, m->params + c->w, &c->d, m->col,
-                      m->chunk_cap, accumulate, t);
+        conv_backward(din, dwt, dout, in, m->params + c->w, &c->d, m->col, m->chunk_cap,
+                      accumulate, t);
 }
 
 static void bn_fwd(model_t *m, bn_t *bn, float *out, const float *in, size_t M, int train, int g)
@@ -421,6 +422,7 @@ int model_forward(model_t *m, const float *x, int n, int train)
     if (!m || !x || n < 1 || n > m->max_batch) return -1;
     set_batch(m, n);
     m->last_n = n;
+    m->last_train = train != 0;
     const model_config_t *c = &m->cfg;
     const size_t hw = (size_t)c->h * c->w;
     float *P = m->params;
@@ -470,17 +472,28 @@ float model_loss(model_t *m, const float *y, int n)
 
 void model_zero_grad(model_t *m) { memset(m->grads, 0, m->nparams * sizeof(float)); }
 
-void model_backward(model_t *m, int n)
+static void bn_bwd_eval(model_t *m, bn_t *bn, float *din, const float *dout, const float *out,
+                        size_t M, int accumulate, int g)
 {
-    if (n != m->last_n || n < 1) return;
-    const model_config_t *c = &m->cfg;
-    float *P = m->params, *G = m->grads;
     double t0 = m->prof ? omp_get_wtime() : 0;
-    linear_backward(m->dpooled, G + m->lin_w, G + m->lin_b, m->dlogits, m->pooled, P + m->lin_w,
-                    n, m->feat, c->classes, 0);
+    bnrelu_backward_eval(din, dout, out, m->params + bn->g, bn->rstd, bn->C, M, accumulate);
+    if (m->prof) m->prof_t[g].bn += omp_get_wtime() - t0;
+}
+
+/* Backward through the last forward from m->dlogits. Train mode (eval = 0) adds every
+ * parameter gradient. Eval mode (BN with running statistics) computes no parameter
+ * gradient and leaves dL/dx, channel-major (in_ch, n, h, w), in m->g1. */
+static void backward(model_t *m, int n, int eval)
+{
+    const model_config_t *c = &m->cfg;
+    float *P = m->params, *G = eval ? NULL : m->grads;
+    double t0 = m->prof ? omp_get_wtime() : 0;
+    linear_backward(m->dpooled, eval ? NULL : G + m->lin_w, eval ? NULL : G + m->lin_b,
+                    m->dlogits, m->pooled, P + m->lin_w, n, m->feat, c->classes, 0);
     avgpool_backward(m->g0, m->dpooled, m->feat, n, m->hf * m->wf, 0);
     if (m->prof) m->prof_t[G_HEAD].other += omp_get_wtime() - t0;
 
+#define WGRAD(cv) (eval ? NULL : G + (cv).w)
     for (int b = 7; b >= 0; b--) {
         block_t *B = &m->blk[b];
         int g = G_L1 + b / 2;
@@ -489,17 +502,43 @@ void model_backward(model_t *m, int n)
         size_t min = (size_t)n * B->hin * B->win, mout = (size_t)n * B->ho * B->wo;
         /* g0 = dL/do */
         bn_redo(m, &B->bn2, m->s, B->h, mout, g);  /* s = b */
-        conv_bwd(m, &B->c2, m->g1, m->g0, m->s, 0, t);
-        bn_bwd(m, &B->bn2, m->g1, m->g1, B->h, m->s, mout, 0, g);  /* g1 = dL/dh */
+        conv_bwd_w(m, &B->c2, m->g1, WGRAD(B->c2), m->g0, m->s, 0, t);
+        if (eval) bn_bwd_eval(m, &B->bn2, m->g1, m->g1, m->s, mout, 0, g);
+        else bn_bwd(m, &B->bn2, m->g1, m->g1, B->h, m->s, mout, 0, g);  /* g1 = dL/dh */
         bn_redo(m, &B->bn1, m->s, xb, min, g);  /* s = a */
-        conv_bwd(m, &B->c1, m->g2, m->g1, m->s, 0, t);
-        if (B->has_sc) conv_bwd(m, &B->sc, m->g2, m->g0, m->s, 1, t);
+        conv_bwd_w(m, &B->c1, m->g2, WGRAD(B->c1), m->g1, m->s, 0, t);
+        if (B->has_sc) conv_bwd_w(m, &B->sc, m->g2, WGRAD(B->sc), m->g0, m->s, 1, t);
         /* g2 = dL/da; g0 becomes dL/dx (identity shortcut: dL/do plus the BN path). */
-        bn_bwd(m, &B->bn1, m->g0, m->g2, xb, m->s, min, !B->has_sc, g);
+        if (eval) bn_bwd_eval(m, &B->bn1, m->g0, m->g2, m->s, min, !B->has_sc, g);
+        else bn_bwd(m, &B->bn1, m->g0, m->g2, xb, m->s, min, !B->has_sc, g);
     }
     size_t hw = (size_t)c->h * c->w;
-    bn_bwd(m, &m->bn0, m->g0, m->g0, m->stem_c, m->stem_a, (size_t)n * hw, 0, G_STEM);
-    conv_bwd(m, &m->c0, NULL, m->g0, m->xin, 0, timer(m, G_STEM));
+    if (eval) bn_bwd_eval(m, &m->bn0, m->g0, m->g0, m->stem_a, (size_t)n * hw, 0, G_STEM);
+    else bn_bwd(m, &m->bn0, m->g0, m->g0, m->stem_c, m->stem_a, (size_t)n * hw, 0, G_STEM);
+    /* The data gradient of the stem is only needed for input gradients. */
+    conv_bwd_w(m, &m->c0, eval ? m->g1 : NULL, WGRAD(m->c0), m->g0, m->xin, 0, timer(m, G_STEM));
+#undef WGRAD
+}
+
+void model_backward(model_t *m, int n)
+{
+    if (n != m->last_n || n < 1 || !m->last_train) return;
+    backward(m, n, 0);
+}
+
+int model_input_grad(model_t *m, int n, float *dx)
+{
+    if (!m || !dx || n != m->last_n || n < 1 || m->last_train) return -1;
+    backward(m, n, 1);
+    const model_config_t *c = &m->cfg;
+    const size_t hw = (size_t)c->h * c->w;
+    /* (in_ch, n, h, w) -> (n, in_ch, h, w) */
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int ch = 0; ch < c->in_ch; ch++)
+        for (int i = 0; i < n; i++)
+            memcpy(dx + ((size_t)i * c->in_ch + ch) * hw, m->g1 + ((size_t)ch * n + i) * hw,
+                   hw * sizeof(float));
+    return 0;
 }
 
 void model_set_threads(int n)

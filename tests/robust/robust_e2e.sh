@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# speechtrain robust end to end on a tiny generated corpus: the clean error equals eval's,
+# --eps 0 gives the clean error, the report is the same on 1 and 2 threads, bad input fails
+# with a message. Args: speechtrain make_corpus.sh workdir
+set -euo pipefail
+st=$1 mk=$2 work=$3
+rm -rf "$work" && mkdir -p "$work"
+"$mk" tiny "$work/corpus" >/dev/null
+"$st" train --data "$work/corpus/train" --width 2 --epochs 1 --batch 32 --out "$work/run" --quiet --threads 2 >/dev/null
+ck=$work/run/best.ckpt
+"$st" robust --model "$ck" --eps 0,0.05 --occlusion 0.25 --out "$work/r2.csv" --quiet --threads 2 > "$work/r2.txt"
+"$st" robust --model "$ck" --eps 0,0.05 --occlusion 0.25 --out "$work/r1.csv" --quiet --threads 1 >/dev/null
+cmp "$work/r1.csv" "$work/r2.csv" || { echo "FAIL: report differs between 1 and 2 threads"; exit 1; }
+head -1 "$work/r2.csv" | grep -qx 'kind,setting,error' || { echo "FAIL: header"; exit 1; }
+rows=$(grep -c '^corruption,[a-z_]*:[1-5],' "$work/r2.csv")
+[[ $rows == 35 ]] || { echo "FAIL: $rows corruption rows, expected 35"; exit 1; }
+grep -q '^corruption,mean,' "$work/r2.csv" || { echo "FAIL: no mean row"; exit 1; }
+acc=$("$st" eval --model "$ck" --quiet --threads 2 | awk '/^accuracy/ {print $2; exit}')
+clean=$(awk -F, '$1 == "clean" {print $3}' "$work/r2.csv")
+eps0=$(awk -F, '$1 == "fgsm" && $2 == "0" {print $3}' "$work/r2.csv")
+awk -v a="$acc" -v c="$clean" 'BEGIN { d = (1 - a) - c; if (d < 0) d = -d; exit !(d < 1e-4) }' ||
+  { echo "FAIL: clean error $clean is not 1 - eval accuracy $acc"; exit 1; }
+[[ $eps0 == "$clean" ]] || { echo "FAIL: eps 0 error $eps0 != clean $clean"; exit 1; }
+# mCE against itself is exactly 1.
+"$st" robust --model "$ck" --baseline "$ck" --eps 0 --occlusion 0 --out "$work/m.csv" --quiet >/dev/null
+grep -q '^corruption,mce,1.000000$' "$work/m.csv" || { echo "FAIL: mCE against itself is not 1"; exit 1; }
+# Bad input: a clear message and a non-zero exit.
+if "$st" robust --model "$work/nope.ckpt" 2> "$work/e1"; then echo "FAIL: missing checkpoint accepted"; exit 1; fi
+grep -q 'nope.ckpt' "$work/e1" || { echo "FAIL: message does not name the file"; cat "$work/e1"; exit 1; }
+if "$st" robust --model "$ck" --eps x 2> "$work/e2"; then echo "FAIL: --eps x accepted"; exit 1; fi
+grep -q -- '--eps' "$work/e2" || { echo "FAIL: message does not name --eps"; exit 1; }
+if "$st" robust --model "$ck" --occlusion 1.5 2>/dev/null; then echo "FAIL: --occlusion 1.5 accepted"; exit 1; fi
+# The experiment runner, tiny: 2 methods, 1 seed, 1 epoch, width 2; a second call trains nothing.
+exp=$(dirname "$mk")/../scripts/experiment.sh
+SPEECHTRAIN=$st "$exp" --data "$work/corpus/train" --table 3 --configs baseline,mixup --seeds 1 --out "$work/exp" \
+  --width 2 --epochs 1 --batch 32 > "$work/x1.txt"
+[[ $(grep -c '^| \(baseline\|mixup\) |' "$work/exp/table3.md") == 2 ]] || { echo "FAIL: table3.md"; cat "$work/exp/table3.md"; exit 1; }
+[[ $(wc -l < "$work/exp/table3.csv") == 3 ]] || { echo "FAIL: table3.csv"; exit 1; }
+SPEECHTRAIN=$st "$exp" --data "$work/corpus/train" --table 4 --configs baseline,mixup --seeds 1 --out "$work/exp" \
+  --width 2 --epochs 1 --batch 32 > "$work/x2.txt"
+if grep -q 'experiment: training' "$work/x2.txt"; then echo "FAIL: completed runs trained again"; exit 1; fi
+grep -q '^baseline,[0-9.]*,[0-9.]*,[0-9.]*,100.00,' "$work/exp/table4.csv" || { echo "FAIL: table4 baseline mCE is not 100"; cat "$work/exp/table4.csv"; exit 1; }
+echo "robust e2e: ok (clean $clean = 1 - $acc, thread-independent report)"
+rm -rf "$work"

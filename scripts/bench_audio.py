@@ -3,7 +3,7 @@
 
   /usr/bin/python3 scripts/bench_audio.py [BUILD_DIR]      (default build/)
 
-Times torchaudio MelSpectrogram + the dB step (design.md section 2) per clip and batched,
+Times torchaudio MelSpectrogram + the dB step (docs/reference.md §2) per clip and batched,
 with torch.set_num_threads(1) and (2); ours per clip on 1 thread and batched on 2 threads
 (build/src/audio/bench_audio); and KissFFT's bare 32 real FFTs per clip as the limit.
 Also checks that both produced the same features (max |diff| in network-input units).

@@ -16,7 +16,7 @@ computes them once in mix_init). Ours and the references alternate for R rounds 
 of N calls each (default 100): each time is the median over a round, the table shows the
 median over the rounds, so a load change on a shared machine hits both sides.
 --tuned-malloc re-runs under MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736
-(docs: design.md section 8, the honest ceiling for PyTorch's allocations).
+(the honest ceiling for PyTorch's allocations).
 """
 import argparse
 import math

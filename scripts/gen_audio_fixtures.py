@@ -13,7 +13,7 @@ Writes tests/fixtures/audio/:
   bad/*                  truncated, empty, text, header-only, NaN and Inf float WAVs
   speed_in.npy, speed_<i>.npy, speed_scales.txt   np.interp speed change (tugstugi rule)
   sha1_split.txt         "name split" from TensorFlow's which_set rule via hashlib
-The reference facts are design.md section 2 and 3.
+The reference facts are docs/reference.md §2 and §3.
 """
 import hashlib
 import math
@@ -34,7 +34,7 @@ OUT = os.path.join(ROOT, "tests", "fixtures", "audio")
 
 SETTINGS = [
     # name, sr, clip, n_fft, hop, n_mels, fmin, fmax
-    ("A", 16000, 16000, 2048, 512, 32, 0.0, 8000.0),   # design.md section 2 default
+    ("A", 16000, 16000, 2048, 512, 32, 0.0, 8000.0),   # docs/reference.md §2 default
     ("B", 16000, 16000, 480, 160, 40, 20.0, 4000.0),   # 40 x 101 setting
     ("C", 16000, 12000, 1024, 256, 64, 0.0, 8000.0),   # shorter clip, 64 mels
 ]

@@ -6,7 +6,7 @@ Run with /usr/bin/python3 (the interpreter that has torch):
     /usr/bin/python3 scripts/gen_model_fixtures.py --conv-only [outdir]
                                        (only the per-layer convolution fixtures conv_*.npy)
 
-Builds PreAct-ResNet18 (FMix variant, design.md section 5) at width 4 on a small odd-sized
+Builds PreAct-ResNet18 (FMix variant, docs/reference.md §5) at width 4 on a small odd-sized
 input and writes float32 .npy files:
   params.npy          initial parameters, flat, in named_parameters() order
   x.npy, y.npy        three batches (3, N, C, H, W) and soft labels (3, N, classes)

@@ -1,4 +1,4 @@
-/* augment.h: training-time waveform augmentation (design.md section 3).
+/* augment.h: training-time waveform augmentation (docs/reference.md §3).
  *
  * Each enabled transform fires with probability prob (0.5), in this order:
  * amplitude x U(amp_lo, amp_hi); speed/pitch change by linear-interpolation resampling

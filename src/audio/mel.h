@@ -1,4 +1,4 @@
-/* mel.h: the log-mel front end (design.md section 2).
+/* mel.h: the log-mel front end (docs/reference.md §2).
  *
  * clip (clip_samples) -> centred STFT with reflect padding and a periodic Hann window
  * (KissFFT real FFT) -> power -> Slaney mel filterbank (applied as sparse triangles) ->
@@ -20,7 +20,7 @@ typedef struct {
     double fmin, fmax;  /* filterbank edges in Hz, 0 and 8000 */
 } feat_config_t;
 
-/* design.md section 2 values: 16 kHz, 16000 samples, n_fft 2048, hop 512, 32 mels, 0-8000 Hz. */
+/* docs/reference.md §2 values: 16 kHz, 16000 samples, n_fft 2048, hop 512, 32 mels, 0-8000 Hz. */
 void feat_config_default(feat_config_t *c);
 /* Checks ranges and consistency; names the offending field in err. */
 int feat_config_check(const feat_config_t *c, char *err);

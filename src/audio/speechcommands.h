@@ -1,4 +1,4 @@
-/* speechcommands.h: the Speech Commands dataset (design.md section 3).
+/* speechcommands.h: the Speech Commands dataset (docs/reference.md §3).
  *
  * sc_open scans DIR in the v0.01/v0.02 layout (DIR/<word>/<file>.wav,
  * DIR/_background_noise_/<file>.wav, optional validation_list.txt / testing_list.txt), splits
@@ -36,7 +36,7 @@ typedef struct {
     int strict;            /* a bad file is fatal (default: skip it, count it, report it) */
     int balance;           /* sc_epoch_order draws classes equally often on the training split */
     int augment;           /* training augmentation on (the aug switches below apply) */
-    aug_config_t aug;      /* which transforms and their ranges (design.md section 3) */
+    aug_config_t aug;      /* which transforms and their ranges (docs/reference.md §3) */
     double silence_frac;   /* silence items per split = floor(frac * word items), 0.1 */
     int use_cache;         /* keep decoded audio in a cache file (default 1) */
     const char *cache_path;/* NULL: DIR/.speechtrain-cache-<rate>-<samples>.bin */

@@ -1,4 +1,4 @@
-/* augment.h: the standard CIFAR input pipeline on one image (design.md §7).
+/* augment.h: the standard CIFAR input pipeline on one image (docs/reference.md §7).
  *
  * The torchvision recipe is RandomCrop(32, padding=4) -> RandomHorizontalFlip ->
  * ToTensor -> Normalize(mean, std): the padding is black in pixel space (value 0), so

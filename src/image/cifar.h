@@ -1,4 +1,4 @@
-/* cifar.h: the CIFAR-10 / CIFAR-100 binary datasets (design.md §7).
+/* cifar.h: the CIFAR-10 / CIFAR-100 binary datasets (docs/reference.md §7).
  *
  * CIFAR-10: DIR/data_batch_1..5.bin (train) and DIR/test_batch.bin, records of 1 label byte
  * + 3072 pixel bytes. CIFAR-100: DIR/train.bin and DIR/test.bin, records of 2 label bytes

@@ -1,4 +1,4 @@
-/* model.h: PreAct-ResNet18 (FMix variant, design.md §5) for training on the CPU.
+/* model.h: PreAct-ResNet18 (FMix variant, docs/reference.md §5) for training on the CPU.
  *
  * The network: conv3x3(in_ch->k) -> BN -> ReLU, four stages of two PreActBlocks with widths
  * k, 2k, 4k, 8k (first-block strides 1, 2, 2, 2), global average pool, linear(8k->classes).

@@ -296,7 +296,7 @@ START_TEST(test_init_like_pytorch)
     /* BN running stats start at mean 0, var 1 */
     ck_assert_float_eq(model_bn_stats(m)[0], 0.0f);
     ck_assert_float_eq(model_bn_stats(m)[8], 1.0f);
-    /* parameter count of the paper's model (design.md: about 11.2 M; torch: 11171148) */
+    /* parameter count of the paper's model (docs/reference.md §5: about 11.2 M; torch: 11171148) */
     model_config_t big = {1, 12, 64, 32, 32};
     ck_assert_uint_eq(model_param_count(&big), 11171148);
     ck_assert_uint_eq(model_param_count(&cfg), model_num_params(m));

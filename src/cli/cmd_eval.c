@@ -66,30 +66,15 @@ int cmd_eval(int argc, char **argv)
     model_t *m = NULL;
     ckpt_info_t info;
     if (speech_ckpt_open(model, batch, &so, &m, &info, err)) return cli_fail(1, err);
-    /* Without --data: the folder and dataset options the checkpoint was trained with. */
     char **saved = NULL;
-    int n_saved = 0, rc = 1;
+    int rc = 1;
     speech_data_t sd = {0};
-    if (train_meta_args(info.meta_text, &saved, &n_saved, err)) goto fail;
-    if (!so.data && saved) {
-        speech_opts_t tmp;
-        speech_opts_default(&tmp);
-        char e2[ST_ERR_LEN];
-        for (int i = 0; i < n_saved; i++)
-            if (speech_opts_parse(&tmp, n_saved, saved, &i, 0, 1, e2) < 0) break;
-        if (tmp.data) {
-            so.data = tmp.data;
-            so.sc.silence_frac = tmp.sc.silence_frac;
-        }
-    }
-    if (!so.data) so.data = speech_demo_corpus();
-    if (!so.data) {
+    int od = speech_data_open_for(&sd, &so, &info, quiet, &saved, err);
+    if (od < 0) goto fail;
+    if (od > 0) {
         rc = cli_fail(2, "eval: --data DIR is required (the checkpoint does not name its data folder)");
         goto done;
     }
-    so.sc.augment = 0;
-    so.sc.quiet = quiet;
-    if (speech_data_open(&sd, &so, err)) goto fail;
     eval_report_t r;
     if (train_evaluate(m, &sd.td, split, batch, &r, err)) goto fail;
     printf("%s on the %s split of %s (%ld items):\n", model, split == 1 ? "validation" : split == 2 ? "test" : "training",

@@ -109,7 +109,7 @@ int cmd_robust(int argc, char **argv)
     memset(&binfo, 0, sizeof binfo);
     if (speech_ckpt_open(model, batch, &so, &m, &info, err)) return cli_fail(1, err);
     char **saved = NULL;
-    int n_saved = 0, code = 1;
+    int code = 1;
     speech_data_t sd = {0};
     robust_report_t rep = {0}, brep = {0};
     if (base) {
@@ -117,26 +117,12 @@ int cmd_robust(int argc, char **argv)
         bo.feat_given = 1; /* the baseline must use the model's feature settings */
         if (speech_ckpt_open(base, batch, &bo, &bm, &binfo, err)) goto fail;
     }
-    if (train_meta_args(info.meta_text, &saved, &n_saved, err)) goto fail;
-    if (!so.data && saved) {
-        speech_opts_t tmp;
-        speech_opts_default(&tmp);
-        char e2[ST_ERR_LEN];
-        for (int i = 0; i < n_saved; i++)
-            if (speech_opts_parse(&tmp, n_saved, saved, &i, 0, 1, e2) < 0) break;
-        if (tmp.data) {
-            so.data = tmp.data;
-            so.sc.silence_frac = tmp.sc.silence_frac;
-        }
-    }
-    if (!so.data) so.data = speech_demo_corpus();
-    if (!so.data) {
+    int od = speech_data_open_for(&sd, &so, &info, quiet, &saved, err);
+    if (od < 0) goto fail;
+    if (od > 0) {
         code = cli_fail(2, "robust: --data DIR is required (the checkpoint does not name its data folder)");
         goto done;
     }
-    so.sc.augment = 0;
-    so.sc.quiet = quiet;
-    if (speech_data_open(&sd, &so, err)) goto fail;
     for (int k = 0; k < CORRUPT_N; k++) corr_names[k] = corrupt_name(k);
     robust_data_t rd = {.d = &sd.td, .n_corruptions = CORRUPT_N, .n_severities = CORRUPT_SEVERITIES,
                         .corruption_names = corr_names, .batch_corrupt = batch_corrupt};

@@ -278,3 +278,27 @@ fail:
     ckpt_info_free(info);
     return -1;
 }
+
+int speech_data_open_for(speech_data_t *s, speech_opts_t *o, const ckpt_info_t *info, int quiet,
+                         char ***saved, char *err)
+{
+    int n_saved = 0;
+    *saved = NULL;
+    if (train_meta_args(info->meta_text, saved, &n_saved, err)) return -1;
+    if (!o->data && *saved) {
+        speech_opts_t tmp;
+        speech_opts_default(&tmp);
+        char e2[ST_ERR_LEN];
+        for (int i = 0; i < n_saved; i++)
+            if (speech_opts_parse(&tmp, n_saved, *saved, &i, 0, 1, e2) < 0) break;
+        if (tmp.data) {
+            o->data = tmp.data;
+            o->sc.silence_frac = tmp.sc.silence_frac;
+        }
+    }
+    if (!o->data) o->data = speech_demo_corpus();
+    if (!o->data) return 1;
+    o->sc.augment = 0;
+    o->sc.quiet = quiet;
+    return speech_data_open(s, o, err);
+}

@@ -50,6 +50,13 @@ void speech_data_close(speech_data_t *s);
 int speech_ckpt_open(const char *path, int max_batch, speech_opts_t *o, model_t **m, ckpt_info_t *info,
                      char *err);
 
+/* Opens the data a loaded checkpoint is evaluated on, without augmentation: --data when o
+ * holds one, else the folder (and silence share) the checkpoint was trained on, else the
+ * demo corpus. o->data may then point into *saved, which the caller frees with
+ * text_lines_free after closing s. Returns 0; -1 with err set; 1 when no folder is known. */
+int speech_data_open_for(speech_data_t *s, speech_opts_t *o, const ckpt_info_t *info, int quiet,
+                         char ***saved, char *err);
+
 /* The demo corpus folder (datasets/demo beside the current folder or the program), or
  * NULL when it is not there. */
 const char *speech_demo_corpus(void);

@@ -15,6 +15,7 @@
 #include "common/err.h"
 #include "common/rng.h"
 #include "common/text.h"
+#include "common/threads.h"
 #include "image/augment.h"
 #include "image/cifar.h"
 #include "train/train.h"
@@ -121,6 +122,7 @@ static int parse_all(trainopts_t *c, image_opts_t *o, int n, char **args, char *
 
 int main(int argc, char **argv)
 {
+    threads_passive_wait(argv);
     char err[ST_ERR_LEN];
     cli_set_prog("imagetrain");
     trainopts_t opts;

@@ -12,6 +12,7 @@
 
 #include "cli/commands.h"
 #include "cli/util.h"
+#include "common/threads.h"
 
 typedef struct {
     const char *name;
@@ -41,6 +42,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    threads_passive_wait(argv);
     cli_set_prog("speechtrain");
     if (argc >= 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version"))) {
         cli_print_version();

@@ -276,5 +276,11 @@ else
   cat "$work/lk3.log"; fail "FIFO clip: not reported, or training failed"
 fi
 
+# OpenMP threads sleep when they wait (a busy core elsewhere must not make them spin), unless
+# the user chose a policy; libgomp reads it before main, so the program restarts itself once.
+spin() { env "$@" OMP_DISPLAY_ENV=verbose "$st" --version 2>&1 | sed -n "s/^ *GOMP_SPINCOUNT = '\\(.*\\)'/\\1/p" | tail -1; }
+n=$(spin X=1); [[ $n == 0 ]] && ok "waiting threads sleep (GOMP_SPINCOUNT 0)" || fail "GOMP_SPINCOUNT is '$n', expected 0 (threads spin)"
+n=$(spin OMP_WAIT_POLICY=active); [[ -n $n && $n != 0 ]] && ok "the user's OMP_WAIT_POLICY is kept (spin count $n)" || fail "OMP_WAIT_POLICY=active gave spin count '$n'"
+
 [[ $fails -eq 0 ]] && echo "e2e: all passed" || echo "e2e: $fails failed"
 exit $((fails > 0))

@@ -122,26 +122,23 @@ static int read_list(const char *dir, const char *name, char ***list, int *n, ch
     if (stat(path, &st) != 0 && errno == ENOENT) return 0;
     FILE *f = infile_open(path, NULL, err);
     if (!f) return -1;
-    char line[4096];
+    char *line = NULL;
+    size_t lcap = 0;
+    ssize_t got;
     int cap = 0, lineno = 0;
     char **v = NULL;
-    while (fgets(line, sizeof line, f)) {
-        size_t len = strlen(line);
+    while ((got = getline(&line, &lcap, f)) > 0) {
+        size_t len = (size_t)got;
         lineno++;
         /* A NUL or control byte means this is not a text list: refuse it rather than let
          * garbage entries silently match nothing and empty the split. */
-        int binary = len + 1 < sizeof line && !feof(f) && line[len ? len - 1 : 0] != '\n';
-        for (size_t k = 0; k < len && !binary; k++) {
+        for (size_t k = 0; k < len; k++) {
             unsigned char ch = (unsigned char)line[k];
-            binary = ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r';
-        }
-        if (binary) {
-            fclose(f);
-            for (int i = 0; i < *n; i++) free(v[i]);
-            free(v);
-            *n = 0;
-            return st_err(err, "%s: line %d: binary content; a split list is text, one "
-                          "WORD/FILE.wav per line", path, lineno);
+            if (ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') {
+                st_err(err, "%s: line %d: binary content; a split list is text, one "
+                       "WORD/FILE.wav per line", path, lineno);
+                goto fail;
+            }
         }
         while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' ' ||
                        line[len - 1] == '\t'))
@@ -153,11 +150,7 @@ static int read_list(const char *dir, const char *name, char ***list, int *n, ch
         if (*p == '/') {
             st_err(err, "%s: line %d: absolute path \"%.200s\"; entries are relative to the "
                    "dataset folder, e.g. yes/0a7c2a8d_nohash_0.wav", path, lineno, p);
-            fclose(f);
-            for (int i = 0; i < *n; i++) free(v[i]);
-            free(v);
-            *n = 0;
-            return -1;
+            goto fail;
         }
         if (*n == cap) {
             cap = cap ? 2 * cap : 1024;
@@ -168,19 +161,23 @@ static int read_list(const char *dir, const char *name, char ***list, int *n, ch
         if (!(v[*n] = strdup(p))) goto oom;
         (*n)++;
     }
-    fclose(f);
+    free(line);
+    line = NULL;
     if (!v) v = malloc(sizeof *v); /* an empty list still counts as present */
-    if (!v) goto oom_closed;
+    if (!v) goto oom;
+    fclose(f);
     qsort(v, (size_t)*n, sizeof *v, text_cmp_ptrs);
     *list = v;
     return 0;
 oom:
+    st_err(err, "%s: out of memory", path);
+fail:
+    free(line);
     fclose(f);
-oom_closed:
     for (int i = 0; i < *n; i++) free(v[i]);
     free(v);
     *n = 0;
-    return st_err(err, "%s: out of memory", path);
+    return -1;
 }
 
 int sc_scan(const char *dir, sc_scan_t *s, char *err)

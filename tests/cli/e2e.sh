@@ -211,6 +211,27 @@ else
 fi
 expect_error "resume into another run's folder" "holds another run" train --resume "$work/run/last.ckpt" --out "$work/run_f" --quiet
 
+# ---- the run's best.ckpt goes with it: D stops after epoch 1 (12 steps of 16) plus 2 steps,
+# with a best.ckpt. Resuming a lone copy of its last.ckpt fails at once (not after the last
+# epoch); resuming into another folder brings best.ckpt along and reports what A reported;
+# a best.ckpt of another run in the folder is refused.
+rm -rf "$work/D" "$work/E" "$work/F" "$work/G"
+if "$st" train "${res[@]}" --max-steps 14 --out "$work/D" >/dev/null 2>&1 && [[ -f "$work/D/best.ckpt" ]]; then
+  mkdir -p "$work/E" && cp "$work/D/last.ckpt" "$work/E/"
+  expect_error "resume without the run's best.ckpt" "E/best.ckpt: missing" train --resume "$work/E/last.ckpt" --max-steps 0 --quiet
+  [[ ! -e "$work/E/log.csv" ]] || fail "the refused resume trained before failing"
+  if "$st" train --resume "$work/D/last.ckpt" --out "$work/F" --max-steps 0 --quiet >/dev/null 2>"$work/F.err"; then
+    [[ "$(head -1 "$work/F/test_report.txt")" == "$(head -1 "$work/A/test_report.txt")" ]] &&
+      ok "resume into another folder takes the run's best.ckpt along" || fail "resume into F: report differs from A's"
+  else
+    cat "$work/F.err"; fail "resume into another folder"
+  fi
+  cp -r "$work/D" "$work/G" && cp "$work/run/best.ckpt" "$work/G/best.ckpt"
+  expect_error "resume beside another run's best.ckpt" "G/best.ckpt: belongs to another run" train --resume "$work/G/last.ckpt" --max-steps 0 --quiet
+else
+  fail "run D (stopped after 14 steps)"
+fi
+
 # ---- bad flag values: status 2, one line naming the flag and the value (parsed before any work)
 expect_usage() {   # description pattern program args...
   local what=$1 pat=$2 prog=$3; shift 3

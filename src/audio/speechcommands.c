@@ -308,7 +308,7 @@ sc_dataset_t *sc_open(const char *dir, const feat_config_t *fc, const sc_options
     d->fc = *fc;
     d->opt = *o;
     d->opt.cache_path = NULL; /* not kept: the caller owns the string */
-    FILE *log = o->log ? o->log : stderr;
+    FILE *log = o->log;
     if (!(d->mel = mel_init(fc, err)) || sc_scan(dir, &d->scan, err)) goto fail;
     if (d->scan.nwords == 0) {
         st_err(err, "%s: no word folders with .wav files (expected DIR/<word>/*.wav)", dir);
@@ -343,7 +343,7 @@ sc_dataset_t *sc_open(const char *dir, const feat_config_t *fc, const sc_options
     } else {
         if (decode_all(dir, &d->scan, fc, &d->audio, err)) goto fail;
         char e[ST_ERR_LEN];
-        if (o->use_cache && sc_cache_save(cache, key, d->scan.nnoise, &d->audio, e) && !o->quiet)
+        if (o->use_cache && sc_cache_save(cache, key, d->scan.nnoise, &d->audio, e) && log)
             fprintf(log, "speechcommands: not caching decoded audio (%s)\n", e);
     }
 
@@ -355,7 +355,7 @@ sc_dataset_t *sc_open(const char *dir, const feat_config_t *fc, const sc_options
             goto fail;
         }
         d->skipped++;
-        if (!o->quiet) fprintf(log, "speechcommands: skipping %s\n", d->audio.msgs[i]);
+        if (log) fprintf(log, "speechcommands: skipping %s\n", d->audio.msgs[i]);
     }
     d->nwindows = d->audio.nnoise / fc->clip_samples;
     if (build_splits(d, err)) goto fail;
@@ -366,7 +366,7 @@ sc_dataset_t *sc_open(const char *dir, const feat_config_t *fc, const sc_options
                    dir, fc->clip_samples, dir);
             goto fail;
         }
-    if (!o->quiet) report(d, dir, log);
+    if (log) report(d, dir, log);
     return d;
 fail:
     sc_free(d);

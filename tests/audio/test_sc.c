@@ -117,7 +117,6 @@ static sc_dataset_t *open_ds(const char *dir, sc_options_t *o, char *err)
 {
     feat_config_t fc;
     feat_config_default(&fc);
-    o->quiet = 1;
     return sc_open(dir, &fc, o, err);
 }
 
@@ -346,7 +345,6 @@ START_TEST(test_bad_file_skip_and_strict)
     feat_config_t fc;
     feat_config_default(&fc);
     o.log = mem;
-    o.quiet = 0;
     char err[ST_ERR_LEN];
     d = sc_open(dir, &fc, &o, err);
     fclose(mem);

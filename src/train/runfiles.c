@@ -17,8 +17,7 @@
 int train_set_threads(int n)
 {
     if (n <= 0) n = omp_get_num_procs();
-    omp_set_num_threads(n);
-    model_set_threads(n);
+    model_set_threads(n);   /* OpenMP's and OpenBLAS's counts, in one place */
     return n;
 }
 

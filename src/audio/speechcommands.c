@@ -462,16 +462,18 @@ void sc_batch(const sc_dataset_t *d, int split, const int *idx, int n, long epoc
 #pragma omp parallel
     {
         float *clip = malloc((size_t)L * 2 * sizeof *clip);
+        mel_work_t *w = mel_work_init(d->mel, NULL);
 #pragma omp for schedule(dynamic, 2)
         for (int j = 0; j < n; j++) {
             if (labels) labels[j] = sc_label(d, split, idx[j]);
-            if (clip) {
+            if (clip && w) {
                 waveform(d, split, idx[j], epoch, clip, clip + L);
-                mel_compute(d->mel, clip, x + j * hw);
-            } else { /* out of memory for 128 KB of scratch: a blank input, not a crash */
+                mel_compute(d->mel, w, clip, x + j * hw);
+            } else { /* out of memory for 200 KB of scratch: a blank input, not a crash */
                 memset(x + j * hw, 0, hw * sizeof *x);
             }
         }
+        mel_work_free(w);
         free(clip);
     }
 }

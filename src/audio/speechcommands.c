@@ -337,12 +337,13 @@ sc_dataset_t *sc_open(const char *dir, const feat_config_t *fc, const sc_options
         snprintf(cache, sizeof cache, "%s/.speechtrain-cache-%d-%d.bin", dir, fc->sample_rate,
                  fc->clip_samples);
     uint64_t key = sc_scan_key(&d->scan, fc->sample_rate, fc->clip_samples);
+    char e[ST_ERR_LEN];
     if (o->use_cache &&
-        sc_cache_load(cache, key, d->scan.nwords, d->scan.nnoise, fc->clip_samples, &d->audio) == 0) {
+        sc_cache_load(cache, key, d->scan.nwords, d->scan.nnoise, fc->clip_samples, &d->audio, e) == 0) {
         d->cache_hit = 1;
     } else {
+        if (o->use_cache && e[0] && log) fprintf(log, "speechcommands: %s; decoding again\n", e);
         if (decode_all(dir, &d->scan, fc, &d->audio, err)) goto fail;
-        char e[ST_ERR_LEN];
         if (o->use_cache && sc_cache_save(cache, key, d->scan.nnoise, &d->audio, e) && log)
             fprintf(log, "speechcommands: not caching decoded audio (%s)\n", e);
     }

@@ -1,20 +1,19 @@
-/* mel.c: centred STFT (KissFFT real FFT) -> power -> sparse Slaney mel bands -> dB. */
+/* mel.c: centred STFT (real FFT, audio/fft.h) -> power -> sparse Slaney mel bands -> dB. */
 #include "audio/mel.h"
 
+#include "audio/fft.h"
 #include "common/err.h"
 
-#include <kiss_fftr.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Scratch for one concurrent mel_compute: kiss_fftr keeps a work buffer inside its plan,
- * so a plan must not be used by two threads at once. */
+/* Scratch for one concurrent mel_compute: an FFT plan is for one thread at a time. */
 typedef struct plan {
-    kiss_fftr_cfg fft;
+    fft_real_t *fft;
     float *frame;          /* (n_fft) windowed frame, then the power spectrum */
-    kiss_fft_cpx *spec;    /* (n_fft/2 + 1) */
+    fft_cpx_t *spec;       /* (n_fft/2 + 1) */
     float *padded;         /* (clip_samples + n_fft) the clip with reflect padding, sanitised */
     struct plan *next;     /* free list */
     struct plan *all_next; /* list of every plan, for mel_free */
@@ -140,7 +139,7 @@ static int build_filterbank(mel_t *m)
 static void plan_free(plan_t *p)
 {
     if (!p) return;
-    kiss_fftr_free(p->fft);
+    fft_real_free(p->fft);
     free(p->frame);
     free(p->spec);
     free(p->padded);
@@ -151,7 +150,7 @@ static plan_t *plan_new(const mel_t *m)
 {
     plan_t *p = calloc(1, sizeof *p);
     if (!p) return NULL;
-    p->fft = kiss_fftr_alloc(m->c.n_fft, 0, NULL, NULL);
+    p->fft = fft_real_init(m->c.n_fft, 0);
     p->frame = malloc((size_t)m->c.n_fft * sizeof *p->frame);
     p->spec = malloc((size_t)m->nbins * sizeof *p->spec);
     p->padded = malloc((size_t)(m->c.clip_samples + m->c.n_fft) * sizeof *p->padded);
@@ -292,7 +291,7 @@ static void frame_power(const mel_t *m, plan_t *p, const float *src, float *out,
     const float *w = m->window;
     float *power = p->frame; /* reused after the FFT has consumed the frame */
     for (int i = 0; i < n; i++) p->frame[i] = src[i] * w[i];
-    kiss_fftr(p->fft, p->frame, p->spec);
+    fft_real_forward(p->fft, p->frame, p->spec);
     for (int k = 0; k < nb; k++) power[k] = p->spec[k].r * p->spec[k].r + p->spec[k].i * p->spec[k].i;
     for (int b = 0; b < nm; b++) {
         const float *wt = m->weights + m->band_off[b];

@@ -1,19 +1,19 @@
-/* mel.c: centred STFT (KissFFT real FFT) -> power -> sparse Slaney mel bands -> dB. */
+/* mel.c: centred STFT (real FFT, audio/fft.h) -> power -> sparse Slaney mel bands -> dB. */
 #include "audio/mel.h"
 
+#include "audio/fft.h"
 #include "common/err.h"
 
-#include <kiss_fftr.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Scratch of one concurrent user: kiss_fftr keeps a work buffer inside its plan, so a plan
- * must not be used by two threads at once. */
+/* Scratch of one concurrent user: an FFT plan is for one thread at a time (KissFFT keeps a
+ * work buffer inside its plan). */
 struct mel_work {
-    kiss_fftr_cfg fft;
+    fft_real_t *fft;
     float *frame;          /* (n_fft) windowed frame, then the power spectrum */
-    kiss_fft_cpx *spec;    /* (n_fft/2 + 1) */
+    fft_cpx_t *spec;       /* (n_fft/2 + 1) */
     float *padded;         /* (clip_samples + n_fft) the clip with reflect padding, sanitised */
     float *block;          /* the one allocation the three buffers are carved from */
 };
@@ -130,7 +130,7 @@ static int build_filterbank(mel_t *m)
 void mel_work_free(mel_work_t *w)
 {
     if (!w) return;
-    kiss_fftr_free(w->fft);
+    fft_real_free(w->fft);
     free(w->block);
     free(w);
 }
@@ -140,7 +140,7 @@ mel_work_t *mel_work_init(const mel_t *m, char *err)
     mel_work_t *w = calloc(1, sizeof *w);
     const size_t n = (size_t)m->c.n_fft, nb = (size_t)m->nbins, np = (size_t)m->c.clip_samples + n;
     if (w) {
-        w->fft = kiss_fftr_alloc(m->c.n_fft, 0, NULL, NULL);
+        w->fft = fft_real_init(m->c.n_fft, 0);
         w->block = malloc((n + 2 * nb + np) * sizeof(float));
     }
     if (!w || !w->fft || !w->block) {
@@ -149,7 +149,7 @@ mel_work_t *mel_work_init(const mel_t *m, char *err)
         return NULL;
     }
     w->frame = w->block;
-    w->spec = (kiss_fft_cpx *)(w->block + n);   /* a pair of floats, float-aligned */
+    w->spec = (fft_cpx_t *)(w->block + n);   /* a pair of floats, float-aligned */
     w->padded = w->block + n + 2 * nb;
     return w;
 }
@@ -236,7 +236,7 @@ static void frame_power(const mel_t *m, mel_work_t *p, const float *src, float *
     const float *w = m->window;
     float *power = p->frame; /* reused after the FFT has consumed the frame */
     for (int i = 0; i < n; i++) p->frame[i] = src[i] * w[i];
-    kiss_fftr(p->fft, p->frame, p->spec);
+    fft_real_forward(p->fft, p->frame, p->spec);
     for (int k = 0; k < nb; k++) power[k] = p->spec[k].r * p->spec[k].r + p->spec[k].i * p->spec[k].i;
     for (int b = 0; b < nm; b++) {
         const float *wt = m->weights + m->band_off[b];

@@ -5,7 +5,8 @@
  *   test_dist built                  0 when built with MPI, 77 (skip) without
  *   test_dist exchange OUT           the mixed global batches of 24 steps (rank 0 writes
  *                                    them): byte-identical for every rank count
- *   test_dist train DIR [local-bn]   3 steps of train_run on in-memory data into DIR
+ *   test_dist train DIR EPOCHS [local-bn|im2col]
+ *                                    EPOCHS x 3 steps of training on in-memory data into DIR
  *   test_dist compare A B TOL        parameters and BN running statistics of checkpoints A
  *                                    and B agree within TOL (|a-b| <= TOL * max(1, |a|))
  */
@@ -98,18 +99,30 @@ static void src_batch(void *ctx, int split, const int *idx, int n, long epoch, i
 }
 static const char *const names[K] = {"a", "b", "c", "d", "e"};
 
-static int train(const char *dir, int local_bn)
+/* variant: 0 synced BN, 1 --local-bn, 2 im2col convolutions instead of Winograd (one process:
+ * the same arithmetic in another float order, the yardstick for the tolerance) */
+static int train(const char *dir, int epochs, int variant)
 {
     char err[ST_ERR_LEN];
     train_config_t c;
     train_config_default(&c);
-    c.epochs = 1, c.batch = 12, c.eval_batch = 4, c.width = 4, c.threads = 1;
-    c.lr = 0.05, c.seed = 5, c.local_bn = local_bn, c.out_dir = dir;
+    c.epochs = epochs, c.batch = 12, c.eval_batch = 4, c.width = 4, c.threads = 1;
+    c.lr = 0.05, c.seed = 5, c.local_bn = variant == 1, c.out_dir = dir;
     if (train_config_finish(&c, err)) return fprintf(stderr, "%s\n", err), 1;
     train_set_threads(1);
     train_data_t d = {.c = C, .h = H, .w = W, .n_classes = K, .class_names = names, .count = src_count,
                       .order = src_order, .batch = src_batch, .meta = "feat.test=1\n"};
-    if (train_run(&c, &d, NULL, err)) return fprintf(stderr, "rank %d: %s\n", dist_rank(), err), 1;
+    train_session_t *s;
+    if (train_open(&s, &c, &d, err)) return fprintf(stderr, "rank %d: %s\n", dist_rank(), err), 1;
+    if (variant == 2) model_set_conv(train_model(s), MODEL_CONV_IM2COL);
+    int r = 0;
+    while (r >= 0 && train_pending(s)) {
+        while ((r = train_step(s, err)) > 0) {}
+        if (r == 0 && train_end_epoch(s, err)) r = -1;
+    }
+    if (r >= 0 && train_report(s, err)) r = -1;
+    train_close(s);
+    if (r < 0) return fprintf(stderr, "rank %d: %s\n", dist_rank(), err), 1;
     return 0;
 }
 
@@ -121,17 +134,20 @@ static int compare(const char *a, const char *b, double tol)
     if (ckpt_load(a, &ma, 1, &ia, err) || ckpt_load(b, &mb, 1, &ib, err)) return fprintf(stderr, "%s\n", err), 1;
     if (model_num_params(ma) != model_num_params(mb)) return fprintf(stderr, "different models\n"), 1;
     double worst = 0, worst_bn = 0;
+    size_t at = 0, over = 0;
     const float *pa = model_params(ma), *pb = model_params(mb);
     for (size_t i = 0; i < model_num_params(ma); i++) {
         double e = fabs((double)pa[i] - pb[i]) / fmax(1.0, fabs((double)pa[i]));
-        if (!(e <= worst)) worst = e;   /* NaN counts as worst */
+        if (!(e <= worst)) worst = e, at = i;   /* NaN counts as worst */
+        over += !(e <= tol);
     }
     const float *sa = model_bn_stats(ma), *sb = model_bn_stats(mb);
     for (size_t i = 0; i < model_num_bn_stats(ma); i++) {
         double e = fabs((double)sa[i] - sb[i]) / fmax(1.0, fabs((double)sa[i]));
         if (!(e <= worst_bn)) worst_bn = e;
     }
-    printf("%s vs %s: parameters differ by %.3g, BN statistics by %.3g (tolerance %g)\n", a, b, worst, worst_bn, tol);
+    printf("%s vs %s: parameters differ by %.3g (%zu of %zu over the tolerance; worst %.9g vs %.9g), BN statistics "
+           "by %.3g (tolerance %g)\n", a, b, worst, over, model_num_params(ma), pa[at], pb[at], worst_bn, tol);
     ckpt_info_free(&ia), ckpt_info_free(&ib);
     model_free(ma), model_free(mb);
     return worst <= tol && worst_bn <= tol ? 0 : 1;
@@ -145,8 +161,9 @@ int main(int argc, char **argv)
     if (dist_init(&argc, &argv, err)) return fprintf(stderr, "%s\n", err), 1;
     int rc = 2;
     if (argc == 3 && !strcmp(argv[1], "exchange")) rc = exchange(argv[2]);
-    else if ((argc == 3 || argc == 4) && !strcmp(argv[1], "train")) rc = train(argv[2], argc == 4 && !strcmp(argv[3], "local-bn"));
-    else fprintf(stderr, "usage: test_dist built | exchange OUT | train DIR [local-bn] | compare A B TOL\n");
+    else if ((argc == 4 || argc == 5) && !strcmp(argv[1], "train"))
+        rc = train(argv[2], atoi(argv[3]), argc < 5 ? 0 : !strcmp(argv[4], "local-bn") ? 1 : !strcmp(argv[4], "im2col") ? 2 : -1);
+    else fprintf(stderr, "usage: test_dist built | exchange OUT | train DIR EPOCHS [local-bn|im2col] | compare A B TOL\n");
     if (rc) dist_abort(rc);
     dist_finalize();
     return rc;

@@ -13,6 +13,8 @@
 
 #include <stddef.h>
 
+#include "common/err.h"
+
 typedef struct {
     int sample_rate;    /* Hz, 16000 */
     int clip_samples;   /* samples per clip, 16000 */

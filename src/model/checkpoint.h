@@ -11,6 +11,7 @@
 #ifndef ST_CHECKPOINT_H
 #define ST_CHECKPOINT_H
 
+#include "common/err.h"
 #include "common/rng.h"
 #include "model/model.h"
 

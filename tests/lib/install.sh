@@ -52,6 +52,12 @@ extra=$(comm -13 "$work/declared.txt" "$work/exported.txt")
 missing=$(comm -23 "$work/declared.txt" "$work/exported.txt")
 [ -z "$missing" ] || fail "declared in an installed header but not exported: $missing"
 
+# Every installed header compiles on its own (includes what it uses).
+for h in $(cd "$incdir/.." && find speechtrain -name '*.h'); do
+    echo "#include <$h>" | cc -std=c11 -Wall -Wextra -Werror -fsyntax-only -I"$incdir/.." -I"$incdir" -x c - ||
+        fail "installed header $h does not compile on its own"
+done
+
 # 3. pkg-config and man pages.
 export PKG_CONFIG_PATH="$pcdir${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 for p in common mix audio model; do
@@ -70,3 +76,87 @@ for m in speechtrain imagetrain; do
     grep -q '^\.SH NAME' "$page" || fail "$page has no NAME section"
 done
 echo "install.sh: install, symbols, pkg-config and man pages OK"
+
+# 4. The examples, out of tree: cc and pkg-config, nothing from the source tree but the .c files.
+py=/usr/bin/python3
+bin=$(dirname "$(find "$root" -path '*/bin/speechtrain' | head -1)")
+[ -x "$bin/speechtrain" ] || fail "speechtrain not installed"
+export LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+ex=$work/examples
+mkdir -p "$ex"
+build_ex() {   # name pkg... (as examples/Makefile builds them)
+    n=$1
+    shift
+    # shellcheck disable=SC2046
+    cc -std=c11 -O2 -Wall -Wextra -Werror "$src/examples/$n.c" $(pkg-config --cflags --libs "$@") -lm -o "$ex/$n" ||
+        fail "examples/$n.c does not build with pkg-config $*"
+}
+build_ex mix_cifar speechtrain-mix
+build_ex logmel speechtrain-audio
+build_ex classify speechtrain-audio speechtrain-model
+case $(ldd "$ex/mix_cifar") in *sndfile*|*openblas*) fail "mix_cifar loads libsndfile or OpenBLAS" ;; esac
+case $(ldd "$ex/mix_cifar") in *"libspeechtrain-mix.so.0 => $libdir"*) ;; *) fail "mix_cifar does not load the installed library" ;; esac
+
+# mix_cifar: a CIFAR-10-format batch (numpy draws it); the mixed batch keeps pixels in [0, 1],
+# soft labels sum to 1 and the batch changed. The binding's test compares its bytes.
+"$py" -c "
+import numpy as np, sys
+r = np.random.default_rng(3)
+recs = np.concatenate([r.integers(0, 10, (64, 1)), r.integers(0, 256, (64, 3072))], axis=1).astype(np.uint8)
+recs.tofile(sys.argv[1])" "$ex/batch.bin"
+for seed in 1 2 3 4; do
+    "$ex/mix_cifar" "$ex/batch.bin" 64 "$seed" "$ex/mix$seed.f32" >"$ex/mix$seed.txt" || fail "mix_cifar seed $seed"
+    "$py" -c "
+import numpy as np, sys
+recs = np.fromfile(sys.argv[1], np.uint8).reshape(64, 3073)
+out = np.fromfile(sys.argv[2], np.float32)
+assert out.size == 64 * (3072 + 10), out.size
+x, y = out[:64 * 3072].reshape(64, 3, 32, 32), out[64 * 3072:].reshape(64, 10)
+x0 = (recs[:, 1:].astype(np.float32) / np.float32(255)).reshape(64, 3, 32, 32)
+assert np.abs(y.sum(1) - 1).max() < 1e-5, 'soft labels do not sum to 1'
+assert x.min() >= 0 and x.max() <= 1, 'mixed pixels outside [0, 1]'
+assert not np.array_equal(x, x0), 'batch unchanged'
+# Each soft label puts its weight on the row's own class and one partner's at most.
+assert ((y > 0).sum(1) <= 2).all()
+assert (y[np.arange(64), recs[:, 0]] > 0).all()
+" "$ex/batch.bin" "$ex/mix$seed.f32" || fail "mix_cifar seed $seed: output ($(cat "$ex/mix$seed.txt"))"
+done
+"$ex/mix_cifar" "$ex/batch.bin" 64 1 "$ex/bad.f32" mixup,blend >"$ex/bad.txt" 2>&1 && fail "mix_cifar took candidate 'blend'"
+grep -q blend "$ex/bad.txt" || fail "mix_cifar: the error does not name 'blend': $(cat "$ex/bad.txt")"
+
+# logmel: the same bytes as `speechtrain features` on the same file.
+for w in "$src"/tests/fixtures/audio/clips/*.wav "$src"/tests/fixtures/audio/rate/tone_44100.wav; do
+    b=$(basename "$w" .wav)
+    "$ex/logmel" "$w" "$ex/$b.f32" >/dev/null || fail "logmel $w"
+    "$bin/speechtrain" features "$w" --out "$ex/$b.npy" >/dev/null || fail "speechtrain features $w"
+    size=$(stat -c %s "$ex/$b.f32")
+    [ "$size" -eq $((32 * 32 * 4)) ] || fail "logmel $b: $size bytes"
+    tail -c "$size" "$ex/$b.npy" | cmp -s - "$ex/$b.f32" || fail "logmel $b differs from speechtrain features"
+done
+"$ex/logmel" "$src/tests/fixtures/audio/bad/text.wav" "$ex/bad.f32" 2>"$ex/bad.txt" && fail "logmel read a text file"
+grep -q "text.wav" "$ex/bad.txt" || fail "logmel: the error does not name the file: $(cat "$ex/bad.txt")"
+
+# classify: a checkpoint trained by the installed program on a tiny corpus labels the unseen
+# clips as `speechtrain predict --scores` does: same label, same probability to 1e-5 (batch 1
+# against predict's batch of 68: BLAS may sum in another order).
+"$src/datasets/make_corpus.sh" tiny "$work/tiny" >/dev/null 2>"$work/corpus.log" || { cat "$work/corpus.log"; fail "corpus"; }
+"$bin/speechtrain" train --data "$work/tiny/train" --width 4 --batch 16 --epochs 2 --threads 1 --quiet \
+    --out "$work/run" >"$work/train.log" 2>&1 || { cat "$work/train.log"; fail "train"; }
+"$bin/speechtrain" predict --model "$work/run/best.ckpt" --audio "$work/tiny/audio" --out "$work/sub.csv" --quiet \
+    --scores >/dev/null || fail "predict"
+"$ex/classify" "$work/run/best.ckpt" "$work/tiny/audio"/*.wav >"$work/classify.txt" || fail "classify"
+"$py" -c "
+import csv, sys
+pred = {r['fname']: r for r in csv.DictReader(open(sys.argv[1]))}
+ours = [l.rstrip('\\n').split(',') for l in open(sys.argv[2])]
+assert len(ours) == len(pred) >= 10, (len(ours), len(pred))
+for name, label, p in ours:
+    r = pred[name]
+    assert r['label'] == label, (name, r['label'], label)
+    assert abs(float(r['p_' + label]) - float(p)) <= 1e-5, (name, r['p_' + label], p)
+print('install.sh: classify = predict --scores on %d clips (%d labels, top p %.3f..%.3f)' % (len(ours),
+      len({o[1] for o in ours}), min(float(o[2]) for o in ours), max(float(o[2]) for o in ours)))
+" "$work/sub.csv" "$work/classify.txt" || fail "classify differs from predict"
+"$ex/classify" "$ex/batch.bin" "$w" 2>"$ex/bad.txt" && fail "classify loaded a non-checkpoint"
+grep -q "batch.bin" "$ex/bad.txt" || fail "classify: the error does not name the file: $(cat "$ex/bad.txt")"
+echo "install.sh: examples OK"

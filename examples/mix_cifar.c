@@ -1,15 +1,17 @@
 /* mix_cifar.c: RandomMix on a CIFAR batch, through the installed speechtrain-mix library.
  *
  *   cc mix_cifar.c $(pkg-config --cflags --libs speechtrain-mix) -o mix_cifar
- *   ./mix_cifar data_batch_1.bin 256 7 out.f32 [CANDIDATES [WEIGHTS]]
+ *   ./mix_cifar data_batch_1.bin 256 7 out.f32 [KEY=VALUE ...]
  *
  * Reads the first N records of a CIFAR-10 binary file (1 label byte + 3x32x32 pixel bytes,
  * channel planes), scales pixels to [0, 1], one-hot labels, mixes the batch with the seed and
  * writes x (N, 3, 32, 32) then y (N, 10) as raw little-endian float32 to OUT. Prints the mode
- * and lam the mixer drew. Candidates default to mixup,cutmix,resizemix,fmix, weights to 1 each.
+ * and lam the mixer drew. Options are mix_config_set keys, e.g. candidates=mixup,cutmix
+ * weights=1,2 alpha=0.4 elem=1; the default is the paper's RandomMix (mix_config_default).
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <speechtrain/mix/mix.h>
 
@@ -18,7 +20,7 @@ enum { C = 3, H = 32, W = 32, K = 10, REC = 1 + C * H * W };
 int main(int argc, char **argv)
 {
     if (argc < 5) {
-        fprintf(stderr, "usage: mix_cifar CIFAR.bin N SEED OUT.f32 [CANDIDATES [WEIGHTS]]\n");
+        fprintf(stderr, "usage: mix_cifar CIFAR.bin N SEED OUT.f32 [KEY=VALUE ...]\n");
         return 2;
     }
     const char *in = argv[1], *out = argv[4];
@@ -43,8 +45,12 @@ int main(int argc, char **argv)
 
     mix_config_t cfg;
     mix_config_default(&cfg);
-    if (mix_config_parse(&cfg, argc > 5 ? argv[5] : NULL, argc > 6 ? argv[6] : NULL, err))
-        return fprintf(stderr, "mix_cifar: %s\n", err), 2;
+    for (int a = 5; a < argc; a++) {
+        char *eq = strchr(argv[a], '=');
+        if (!eq) return fprintf(stderr, "mix_cifar: '%s' is not KEY=VALUE\n", argv[a]), 2;
+        *eq = 0;
+        if (mix_config_set(&cfg, argv[a], eq + 1, err)) return fprintf(stderr, "mix_cifar: %s\n", err), 2;
+    }
     mix_ctx_t *m = mix_init(&cfg, n, C, H, W, K, err);
     if (!m) return fprintf(stderr, "mix_cifar: %s\n", err), 1;
     rng_t rng;

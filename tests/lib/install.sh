@@ -121,7 +121,7 @@ assert ((y > 0).sum(1) <= 2).all()
 assert (y[np.arange(64), recs[:, 0]] > 0).all()
 " "$ex/batch.bin" "$ex/mix$seed.f32" || fail "mix_cifar seed $seed: output ($(cat "$ex/mix$seed.txt"))"
 done
-"$ex/mix_cifar" "$ex/batch.bin" 64 1 "$ex/bad.f32" mixup,blend >"$ex/bad.txt" 2>&1 && fail "mix_cifar took candidate 'blend'"
+"$ex/mix_cifar" "$ex/batch.bin" 64 1 "$ex/bad.f32" candidates=mixup,blend >"$ex/bad.txt" 2>&1 && fail "mix_cifar took candidate 'blend'"
 grep -q blend "$ex/bad.txt" || fail "mix_cifar: the error does not name 'blend': $(cat "$ex/bad.txt")"
 
 # logmel: the same bytes as `speechtrain features` on the same file.
@@ -160,3 +160,15 @@ print('install.sh: classify = predict --scores on %d clips (%d labels, top p %.3
 "$ex/classify" "$ex/batch.bin" "$w" 2>"$ex/bad.txt" && fail "classify loaded a non-checkpoint"
 grep -q "batch.bin" "$ex/bad.txt" || fail "classify: the error does not name the file: $(cat "$ex/bad.txt")"
 echo "install.sh: examples OK"
+
+# 5. The Python binding as installed, against the installed libraries (SPEECHTRAIN_LIBDIR: the
+# recorded folder is the one without --destdir), with the C example for byte parity.
+pydir=$(dirname "$(find "$root" -path '*/speechtrain/_lib.py' | head -1)")
+[ -f "$pydir/_config.py" ] || fail "the Python binding is not installed (no _config.py)"
+SPEECHTRAIN_LIBDIR=$libdir PYTHONPATH=$(dirname "$pydir") ST_MIX_EXAMPLE=$ex/mix_cifar SPEECHTRAIN=$bin/speechtrain \
+    ST_FIXTURES=$src/tests/fixtures "$py" "$src/tests/python/test_binding.py" Parity LogMel >"$work/python.log" 2>&1 ||
+    { cat "$work/python.log" >&2; fail "the Python binding's tests on the installed library"; }
+grep -q "skipped" "$work/python.log" && { cat "$work/python.log" >&2; fail "a binding test was skipped"; }
+"$py" -c "import sys; sys.path.insert(0, sys.argv[1]); import speechtrain._lib as L; print(L._candidates())" "$(dirname "$pydir")" |
+    grep -q "$(sed -n 's/^LIBDIR = "\(.*\)"/\1/p' "$pydir/_config.py")" || fail "_config.py libdir not searched"
+echo "install.sh: Python binding OK (installed, byte parity with the C example)"

@@ -10,7 +10,7 @@ trap 'rm -f "$tmp"' EXIT
 # Verbatim text in roff: backslashes doubled, a leading . or ' protected by \&.
 verbatim() { sed -e 's/\\/\\\\/g' -e "s/^\([.']\)/\\\\\&\1/"; }
 {
-    printf '.TH %s 1 "" "%s %s" "User Commands"\n' "$(echo "$name" | tr a-z A-Z)" "$name" "${version:-}"
+    printf '.TH %s 1 "" "%s %s" "User Commands"\n' "$(echo "$name" | tr '[:lower:]' '[:upper:]')" "$name" "${version:-}"
     printf '.SH NAME\n%s \\- %s\n' "$name" "$summary"
     printf '.SH DESCRIPTION\nThe text below is the output of \\fB%s \\-\\-help\\fR.\n.PP\n.nf\n' "$name"
     "$prog" --help | verbatim

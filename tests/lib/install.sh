@@ -84,11 +84,18 @@ bin=$(dirname "$(find "$root" -path '*/bin/speechtrain' | head -1)")
 export LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 ex=$work/examples
 mkdir -p "$ex"
+# A sanitizer build's libraries need their runtime first: the examples are built with it, the
+# (uninstrumented) interpreter gets it preloaded.
+sans="" preload=""
+deps=$(ldd "$libdir/libspeechtrain-common.so")
+case $deps in *libasan*) sans=address preload=$(cc -print-file-name=libasan.so) ;; esac
+case $deps in *libubsan*) sans=${sans:+$sans,}undefined preload="$preload $(cc -print-file-name=libubsan.so)" ;; esac
+san=${sans:+-fsanitize=$sans}
 build_ex() {   # name pkg... (as examples/Makefile builds them)
     n=$1
     shift
-    # shellcheck disable=SC2046
-    cc -std=c11 -O2 -Wall -Wextra -Werror "$src/examples/$n.c" $(pkg-config --cflags --libs "$@") -lm -o "$ex/$n" ||
+    # shellcheck disable=SC2046,SC2086
+    cc -std=c11 -O2 -Wall -Wextra -Werror $san "$src/examples/$n.c" $(pkg-config --cflags --libs "$@") -lm -o "$ex/$n" ||
         fail "examples/$n.c does not build with pkg-config $*"
 }
 build_ex mix_cifar speechtrain-mix
@@ -165,7 +172,7 @@ echo "install.sh: examples OK"
 # recorded folder is the one without --destdir), with the C example for byte parity.
 pydir=$(dirname "$(find "$root" -path '*/speechtrain/_lib.py' | head -1)")
 [ -f "$pydir/_config.py" ] || fail "the Python binding is not installed (no _config.py)"
-SPEECHTRAIN_LIBDIR=$libdir PYTHONPATH=$(dirname "$pydir") ST_MIX_EXAMPLE=$ex/mix_cifar SPEECHTRAIN=$bin/speechtrain \
+LD_PRELOAD=$preload ASAN_OPTIONS=detect_leaks=0 SPEECHTRAIN_LIBDIR=$libdir PYTHONPATH=$(dirname "$pydir") ST_MIX_EXAMPLE=$ex/mix_cifar SPEECHTRAIN=$bin/speechtrain \
     ST_FIXTURES=$src/tests/fixtures "$py" "$src/tests/python/test_binding.py" Parity LogMel >"$work/python.log" 2>&1 ||
     { cat "$work/python.log" >&2; fail "the Python binding's tests on the installed library"; }
 grep -q "skipped" "$work/python.log" && { cat "$work/python.log" >&2; fail "a binding test was skipped"; }

@@ -17,6 +17,10 @@
 #ifndef ST_MEL_H
 #define ST_MEL_H
 
+#include <stddef.h>
+
+#include "common/err.h"
+
 typedef struct {
     int sample_rate;    /* Hz, 16000 */
     int clip_samples;   /* samples per clip, 16000 */
@@ -32,6 +36,11 @@ void feat_config_default(feat_config_t *c);
 int feat_config_check(const feat_config_t *c, char *err);
 /* Time frames for a configuration: 1 + clip_samples / hop (centred STFT). */
 int feat_config_frames(const feat_config_t *c);
+/* The settings as "feat.key=value\n" lines (a checkpoint's meta text stores them so). */
+void feat_config_meta(const feat_config_t *c, char *buf, size_t len);
+/* Reads them back from such text (a checkpoint's meta_text) and checks them; -1 with err
+ * naming `name` (the checkpoint) when a key is missing or a value is out of range. */
+int feat_config_from_meta(const char *meta, feat_config_t *c, const char *name, char *err);
 
 typedef struct mel mel_t;
 typedef struct mel_work mel_work_t;
@@ -57,7 +66,6 @@ int mel_compute_batch(const mel_t *m, const float *clips, int n, float *out, cha
 void mel_compute_power(const mel_t *m, mel_work_t *w, const float *clip, float *out);
 /* Mel powers of one STFT frame: frame (n_fft samples, unwindowed) -> out[b * stride] for
  * b < n_mels, exactly as mel_compute_power computes each frame. */
-#include <stddef.h>
 void mel_frame(const mel_t *m, mel_work_t *w, const float *frame, float *out, size_t stride);
 /* A window's mel powers (n_mels, frames) -> network input, in place: power_to_db with the
  * window's own maximum as ref, floor -80 dB, (dB + 40) / 80; as mel_compute does. */

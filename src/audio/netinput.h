@@ -4,6 +4,7 @@
 #define ST_AUDIO_NETINPUT_H
 
 #include "audio/mel.h"
+#include "common/err.h"
 
 /* Decodes path at mel's sample rate, fixes it to its clip length (zero-pad or cut) and writes
  * the log-mel input, (n_mels, mel_frames(mel)) floats, into out. w and clip (clip_samples

@@ -12,6 +12,7 @@
 #ifndef ST_CHECKPOINT_H
 #define ST_CHECKPOINT_H
 
+#include "common/err.h"
 #include "model/model.h"
 
 #define CKPT_VERSION 2

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/err.h"
+
 typedef struct {
     int in_ch;    /* input channels (1 for log-mel, 3 for images) */
     int classes;  /* output classes */

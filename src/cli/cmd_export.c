@@ -54,9 +54,6 @@ int cmd_export(int argc, char **argv)
     }
     if (!model) return cli_fail(CLI_USAGE, "export: --model CKPT is required");
     if (strcmp(format, "onnx")) return cli_failf(CLI_USAGE, "export: --format '%s': expected onnx", format);
-    if (!export_onnx_available())
-        return cli_fail(CLI_FAIL, "export: this speechtrain was built without ONNX support (install "
-                                  "libprotobuf-c-dev, protobuf-c-compiler and python3-onnx, then reconfigure)");
     if (cli_check_out_path("--out", out, err)) return cli_fail(CLI_FAIL, err);
 
     speech_opts_t so;

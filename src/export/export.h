@@ -30,15 +30,13 @@ typedef struct {
     const char *doc;                 /* one paragraph for the model's doc_string; NULL: none */
 } export_info_t;
 
-/* 1 when this build can write ONNX (protobuf-c was found at configure time). */
-int export_onnx_available(void);
-
 /* ONNX model, IR version 7, opset 13 (ai.onnx): graph input "features" with a symbolic
  * batch axis "batch", outputs "logits" and "probabilities" (softmax over classes), BN kept
  * as BatchNormalization nodes, the weights as float32 initializers, "classes" (the names
  * joined by commas) plus info->props in metadata_props. Serialised with protobuf-c from
- * ONNX's own onnx.proto. -1 with err when the build has no ONNX support, a name is
- * missing, the model is over protobuf's 2 GiB message limit, or the file cannot be written. */
+ * ONNX's own onnx.proto. -1 with err when the build has no ONNX support (configured
+ * without protobuf-c), a class name is missing or holds a comma, the model is over
+ * protobuf's 2 GiB message limit, or the file cannot be written. */
 int export_onnx(const char *path, model_t *m, const export_info_t *info, char *err);
 
 #endif

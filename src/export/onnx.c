@@ -47,8 +47,6 @@ typedef struct {
     int nn, na, nio, ni;
 } builder_t;
 
-int export_onnx_available(void) { return 1; }
-
 /* A node with one output named after it; attributes follow with attr_*. */
 static Onnx__NodeProto *node(builder_t *b, const char *op, const char *out, const char *const *in, int nin)
 {

@@ -3,8 +3,6 @@
 
 #include "common/err.h"
 
-int export_onnx_available(void) { return 0; }
-
 int export_onnx(const char *path, model_t *m, const export_info_t *info, char *err)
 {
     (void)m, (void)info;

@@ -10,7 +10,11 @@
       ONNX Runtime's probabilities (run_ort.js) against `speechtrain predict --scores`, clip
       by clip: max |difference| <= TOL. Also checks that the comparison can tell clips apart
       (each ORT row against the next clip's row differs by more than 10 x TOL).
+  check_onnx.py features OURS_DIR REBUILT_DIR TOL
+      `speechtrain features` against scripts/onnx_features.py (the front end rebuilt from the
+      model's metadata with numpy): every .npy of OURS_DIR within TOL of REBUILT_DIR's.
 """
+import os
 import csv
 import sys
 
@@ -92,11 +96,28 @@ def compare(ort_csv, pred_csv, tol, expect_mismatch):
           f"(neighbouring clips differ by >= {apart:.3g})")
 
 
+def features(ours_dir, rebuilt_dir, tol):
+    names = sorted(f for f in os.listdir(ours_dir) if f.endswith(".npy"))
+    if not names:
+        fail(f"no .npy files in {ours_dir}")
+    diff = 0.0
+    for n in names:
+        a, b = np.load(os.path.join(ours_dir, n)), np.load(os.path.join(rebuilt_dir, n))
+        if a.shape != b.shape:
+            fail(f"{n}: shape {a.shape} against rebuilt {b.shape}")
+        diff = max(diff, float(np.abs(a - b).max()))
+    if diff > tol:
+        fail(f"the front end rebuilt from the metadata differs from speechtrain's by {diff:.3g} > {tol}")
+    print(f"ok: front end rebuilt from the metadata: {len(names)} clips, max difference {diff:.3g} <= {tol}")
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 5 and sys.argv[1] == "check":
         check(sys.argv[2], sys.argv[3], sys.argv[4])
     elif len(sys.argv) in (5, 6) and sys.argv[1] == "compare":
         compare(sys.argv[2], sys.argv[3], float(sys.argv[4]), sys.argv[5:] == ["--expect-mismatch"])
+    elif len(sys.argv) == 5 and sys.argv[1] == "features":
+        features(sys.argv[2], sys.argv[3], float(sys.argv[4]))
     else:
         print(__doc__)
         sys.exit(2)

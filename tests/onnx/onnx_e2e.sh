@@ -3,7 +3,9 @@
 # exported; the file passes onnx.checker (python3-onnx); ONNX Runtime (onnxruntime-node, CPU)
 # runs it on the features of every unlabelled clip in one batch, and its probabilities must
 # equal `speechtrain predict --scores` to TOL (predict prints 6 decimals: rounding is 5e-7);
-# the same model with one conv kernel transposed must not. Bad input fails with a message
+# the same model with one conv kernel transposed must not. scripts/onnx_features.py, the front
+# end rebuilt from the model's metadata with numpy, gives `speechtrain features` to 2e-5.
+# Bad input fails with a message
 # naming the file, and leaves an existing output untouched.
 # usage: onnx_e2e.sh SPEECHTRAIN MAKE_CORPUS WORKDIR
 set -uo pipefail
@@ -24,7 +26,7 @@ if [[ ! -d "$here/node_modules/onnxruntime-node" ]]; then
     { cat "$work.npm.log"; need "npm ci in $here failed"; }
 fi
 
-rm -rf "$work" && mkdir -p "$work/feats"
+rm -rf "$work" && mkdir -p "$work/feats" "$work/rebuilt"
 "$mk" tiny "$work/corpus" >/dev/null 2>"$work/make.log" || { cat "$work/make.log"; echo "FAIL: corpus"; exit 1; }
 "$st" train --data "$work/corpus/train" --width 4 --epochs 2 --batch 16 --threads 2 --quiet --out "$work/run" \
   >"$work/train.log" 2>&1 || { cat "$work/train.log"; echo "FAIL: train"; exit 1; }
@@ -44,6 +46,9 @@ node "$here/run_ort.js" "$work/m.onnx" "$work/ort.csv" "$classes" "$work/feats/"
 $py "$here/check_onnx.py" compare "$work/ort.csv" "$work/pred.csv" $TOL || fail "ONNX Runtime against predict"
 node "$here/run_ort.js" "$work/bad.onnx" "$work/bad.csv" "$classes" "$work/feats/"*.npy || fail "ONNX Runtime run (bad model)"
 $py "$here/check_onnx.py" compare "$work/bad.csv" "$work/pred.csv" $TOL --expect-mismatch || fail "wrong layout not detected"
+$py "$here/../../scripts/onnx_features.py" "$work/m.onnx" "$work/corpus/audio/"*.wav --out-dir "$work/rebuilt" ||
+  fail "scripts/onnx_features.py"
+$py "$here/check_onnx.py" features "$work/feats" "$work/rebuilt" 2e-5 || fail "front end rebuilt from the metadata"
 
 # ---- bad input: one line naming the problem, non-zero status, no output left behind
 expect_fail() {  # expect_fail STATUS TEXT ARGS...: exits with STATUS and stderr holds TEXT

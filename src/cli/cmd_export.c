@@ -90,8 +90,12 @@ int cmd_export(int argc, char **argv)
     };
     int rc = CLI_OK;
     if (export_onnx(out, m, &ei, err)) rc = cli_fail(CLI_FAIL, err);
-    else printf("wrote %s: %d classes, input 1 x %d x %d, %zu parameters\n", out, info.n_classes,
-                model_config(m)->h, model_config(m)->w, model_num_params(m));
+    else {
+        printf("wrote %s: input 1 x %d x %d, %zu parameters, %d classes: ", out, model_config(m)->h,
+               model_config(m)->w, model_num_params(m), info.n_classes);
+        for (int k = 0; k < info.n_classes; k++) printf("%s%s", k ? "," : "", info.class_names[k]);
+        printf("\n");
+    }
     model_free(m);
     ckpt_info_free(&info);
     return rc;

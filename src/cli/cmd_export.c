@@ -23,27 +23,33 @@
 
 static void export_help(void)
 {
-    printf("usage: speechtrain export --model CKPT [--out FILE] [--format onnx]\n\n"
+    printf("usage: speechtrain export --model CKPT [--out FILE] [--format onnx|c] [--prefix NAME]\n\n"
            "Writes the trained network of a checkpoint for other runtimes. ONNX: opset 13, input\n"
            "'features' (batch x 1 x n_mels x frames float32, batch dynamic), outputs 'logits' and\n"
            "'probabilities' (batch x classes), batch norm kept as BatchNormalization with the\n"
            "running statistics. metadata_props hold 'classes' (the output names, comma-separated),\n"
            "the feature settings (feat.sample_rate, feat.clip_samples, feat.n_fft, feat.hop,\n"
            "feat.n_mels, feat.fmin, feat.fmax, feat.frames) and 'frontend' (how to compute the\n"
-           "input from a clip). The file is written atomically.\n\n"
+           "input from a clip). C: one self-contained C11 file with the weights as arrays (each batch\n"
+           "norm folded into a scale and shift), the classes, the same metadata and\n"
+           "  void NAME_forward(const float *x, float *logits, float *scratch)\n"
+           "for one clip, in plain loops (see the file's first comment). The file is written\n"
+           "atomically.\n\n"
            "  --model CKPT         checkpoint (e.g. runs/demo/best.ckpt)\n"
-           "  --out FILE           the file to write [model.onnx]\n"
-           "  --format FMT         onnx [onnx]\n");
+           "  --out FILE           the file to write [model.onnx; model.c for --format c]\n"
+           "  --format FMT         onnx or c [onnx]\n"
+           "  --prefix NAME        C format: prefix of every symbol, a C identifier [kws]\n");
 }
 
 int cmd_export(int argc, char **argv)
 {
     char err[ST_ERR_LEN];
-    const char *model = NULL, *out = "model.onnx", *format = "onnx";
+    const char *model = NULL, *out = NULL, *format = "onnx", *prefix = "kws";
     const opt_flag_t flags[] = {
         {"--model", OPT_STR, &model, 0, 0},
         {"--out", OPT_STR, &out, 0, 0},
         {"--format", OPT_STR, &format, 0, 0},
+        {"--prefix", OPT_STR, &prefix, 0, 0},
     };
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return export_help(), 0;
@@ -53,7 +59,9 @@ int cmd_export(int argc, char **argv)
         return cli_failf(CLI_USAGE, "export: unknown option '%s' (see speechtrain export --help)", argv[i]);
     }
     if (!model) return cli_fail(CLI_USAGE, "export: --model CKPT is required");
-    if (strcmp(format, "onnx")) return cli_failf(CLI_USAGE, "export: --format '%s': expected onnx", format);
+    const int as_c = !strcmp(format, "c");
+    if (!as_c && strcmp(format, "onnx")) return cli_failf(CLI_USAGE, "export: --format '%s': expected onnx or c", format);
+    if (!out) out = as_c ? "model.c" : "model.onnx";
     if (cli_check_out_path("--out", out, err)) return cli_fail(CLI_FAIL, err);
 
     speech_opts_t so;
@@ -89,7 +97,7 @@ int cmd_export(int argc, char **argv)
                "input -> logits and softmax probabilities over metadata 'classes'.",
     };
     int rc = CLI_OK;
-    if (export_onnx(out, m, &ei, err)) rc = cli_fail(CLI_FAIL, err);
+    if (as_c ? export_c(out, m, &ei, prefix, err) : export_onnx(out, m, &ei, err)) rc = cli_fail(CLI_FAIL, err);
     else {
         printf("wrote %s: input 1 x %d x %d, %zu parameters, %d classes: ", out, model_config(m)->h,
                model_config(m)->w, model_num_params(m), info.n_classes);

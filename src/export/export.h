@@ -1,4 +1,4 @@
-/* export.h: a trained network as a file other programs run (ONNX) or compile (C).
+/* export.h: a trained network as a file other programs run (ONNX) or compile (C source).
  *
  * Both formats describe the eval-mode network of model.h (BatchNorm with its running
  * statistics, epsilon MODEL_BN_EPS): input (batch, in_ch, h, w) float32, output
@@ -38,5 +38,15 @@ typedef struct {
  * without protobuf-c), a class name is missing or holds a comma, the model is over
  * protobuf's 2 GiB message limit, or the file cannot be written. */
 int export_onnx(const char *path, model_t *m, const export_info_t *info, char *err);
+
+/* One self-contained C11 source file: the weights as static const float arrays
+ * <prefix>_<tensor> (dots as underscores; each BN as its folded eval-mode _scale and _shift),
+ * <PREFIX>_IN_CH/_H/_W/_CLASSES/_SCRATCH macros, <prefix>_classes[], <prefix>_metadata[][2]
+ * (info->props, ending with {0, 0}) and
+ *   void <prefix>_forward(const float *x, float *logits, float *scratch);
+ * one sample's eval-mode forward pass, x (in_ch, h, w) -> logits (classes), in plain loops
+ * (no libm, no allocation). prefix: a C identifier of at most 40 characters. -1 with err on
+ * a bad prefix, a missing class name, a non-finite weight or a write failure. */
+int export_c(const char *path, model_t *m, const export_info_t *info, const char *prefix, char *err);
 
 #endif

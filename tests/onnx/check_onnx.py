@@ -7,7 +7,8 @@
       settings. Writes BAD.onnx: the same model with blocks.0.conv1.weight's kernel
       transposed (a wrong weight layout), which the comparison must reject.
   check_onnx.py compare ORT.csv PREDICT.csv TOL [--expect-mismatch]
-      ONNX Runtime's probabilities (run_ort.js) against `speechtrain predict --scores`, clip
+      ONNX Runtime's probabilities (run_ort.js; or the C export's, c_driver.c) against
+      `speechtrain predict --scores`, clip
       by clip: max |difference| <= TOL. Also checks that the comparison can tell clips apart
       (each ORT row against the next clip's row differs by more than 10 x TOL).
   check_onnx.py features OURS_DIR REBUILT_DIR TOL
@@ -91,8 +92,8 @@ def compare(ort_csv, pred_csv, tol, expect_mismatch):
     if apart <= 10 * tol:
         fail(f"clips are not told apart at this tolerance (closest {apart:.3g})")
     if diff > tol:
-        fail(f"ONNX Runtime and speechtrain differ by {diff:.3g} > {tol}")
-    print(f"ok: {len(names)} clips, max |p_ort - p_speechtrain| = {diff:.3g} <= {tol} "
+        fail(f"{ort_csv} and speechtrain's {pred_csv} differ by {diff:.3g} > {tol}")
+    print(f"ok: {ort_csv}: {len(names)} clips, max |p - p_speechtrain| = {diff:.3g} <= {tol} "
           f"(neighbouring clips differ by >= {apart:.3g})")
 
 

@@ -5,11 +5,13 @@
 # equal `speechtrain predict --scores` to TOL (predict prints 6 decimals: rounding is 5e-7);
 # the same model with one conv kernel transposed must not. scripts/onnx_features.py, the front
 # end rebuilt from the model's metadata with numpy, gives `speechtrain features` to 2e-5.
+# --format c: the file compiles on its own with -Wall -Wextra -Werror -pedantic, and
+# c_driver.c built on it gives predict's probabilities to TOL too.
 # Bad input fails with a message
 # naming the file, and leaves an existing output untouched.
-# usage: onnx_e2e.sh SPEECHTRAIN MAKE_CORPUS WORKDIR
+# usage: onnx_e2e.sh SPEECHTRAIN MAKE_CORPUS WORKDIR CC
 set -uo pipefail
-st=$1 mk=$2 work=$3
+st=$1 mk=$2 work=$3 cc=$4
 here=$(cd "$(dirname "$0")" && pwd)
 py=/usr/bin/python3
 TOL=2e-6
@@ -49,6 +51,21 @@ $py "$here/check_onnx.py" compare "$work/bad.csv" "$work/pred.csv" $TOL --expect
 $py "$here/../../scripts/onnx_features.py" "$work/m.onnx" "$work/corpus/audio/"*.wav --out-dir "$work/rebuilt" ||
   fail "scripts/onnx_features.py"
 $py "$here/check_onnx.py" features "$work/feats" "$work/rebuilt" 2e-5 || fail "front end rebuilt from the metadata"
+
+# ---- --format c
+if "$st" export --model "$ck" --format c --out "$work/kws_model.c" >"$work/export_c.log" 2>&1; then
+  cflags=(-std=c11 -O2 -Wall -Wextra -Werror -pedantic)
+  "$cc" "${cflags[@]}" -c "$work/kws_model.c" -o "$work/kws_model.o" || fail "the C export does not compile on its own"
+  "$cc" "${cflags[@]}" -I "$work" "$here/c_driver.c" -lm -o "$work/c_driver" || fail "c_driver.c does not build"
+  "$work/c_driver" "$work/feats/"*.npy >"$work/c.csv" || fail "c_driver run"
+  $py "$here/check_onnx.py" compare "$work/c.csv" "$work/pred.csv" $TOL || fail "the C export against predict"
+else
+  cat "$work/export_c.log"; fail "export --format c"
+fi
+expect_fail_c() { "$st" export --model "$ck" --format c --prefix "$1" --out "$work/x.c" 2>"$work/err.txt" &&
+  fail "--prefix '$1' accepted"; grep -q 'prefix' "$work/err.txt" || fail "--prefix '$1': $(cat "$work/err.txt")"; }
+expect_fail_c 1abc
+expect_fail_c 'a-b'
 
 # ---- bad input: one line naming the problem, non-zero status, no output left behind
 expect_fail() {  # expect_fail STATUS TEXT ARGS...: exits with STATUS and stderr holds TEXT

@@ -1,5 +1,6 @@
 // run_ort.js: runs an exported speechtrain model in ONNX Runtime (CPU, onnxruntime-node) on
-// a batch of feature files and writes one CSV row per file: fname, p_<class>... (output
+// a batch of feature files (default session options: ORT's graph optimizations on, as users
+// run it) and writes one CSV row per file: fname, p_<class>... (output
 // 'probabilities'), z_<class>... (output 'logits'). The whole batch goes through one run;
 // the first file also goes through alone, and must give the same row (the batch axis is
 // dynamic and rows are independent in eval mode).
@@ -37,7 +38,7 @@ async function main() {
     if (f.data.length !== per) throw new Error(`${files[i]}: ${f.data.length} values, expected ${per}`);
     x.set(f.data, i * per);
   });
-  const session = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'disabled' });
+  const session = await ort.InferenceSession.create(model);
   const dims = [feats.length, 1, ...feats[0].shape.slice(-2)];
   const r = await session.run({ features: new ort.Tensor('float32', x, dims) });
   const K = classes.length;

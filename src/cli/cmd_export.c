@@ -61,6 +61,7 @@ int cmd_export(int argc, char **argv)
     if (!model) return cli_fail(CLI_USAGE, "export: --model CKPT is required");
     const int as_c = !strcmp(format, "c");
     if (!as_c && strcmp(format, "onnx")) return cli_failf(CLI_USAGE, "export: --format '%s': expected onnx or c", format);
+    if (as_c && export_c_check_prefix(prefix, err)) return cli_fail(CLI_USAGE, err);
     if (!out) out = as_c ? "model.c" : "model.onnx";
     if (cli_check_out_path("--out", out, err)) return cli_fail(CLI_FAIL, err);
 

@@ -210,18 +210,17 @@ static void put_forward(writer_t *w, size_t act)
             w->net->feat, h * wd, c->classes);
 }
 
-static int valid_prefix(const char *p)
+int export_c_check_prefix(const char *prefix, char *err)
 {
-    if (!p || !(isalpha((unsigned char)p[0]) || p[0] == '_') || strlen(p) > 40) return 0;
-    for (; *p; p++)
-        if (!isalnum((unsigned char)*p) && *p != '_') return 0;
-    return 1;
+    const char *p = prefix ? prefix : "";
+    int ok = (isalpha((unsigned char)p[0]) || p[0] == '_') && strlen(p) <= 40;
+    for (; ok && *p; p++) ok = isalnum((unsigned char)*p) || *p == '_';
+    return ok ? 0 : st_err(err, "--prefix '%s': not a C identifier of at most 40 characters", prefix ? prefix : "");
 }
 
 int export_c(const char *path, model_t *m, const export_info_t *info, const char *prefix, char *err)
 {
-    if (!valid_prefix(prefix))
-        return st_err(err, "export: C prefix '%s' is not a C identifier of at most 40 characters", prefix ? prefix : "");
+    if (export_c_check_prefix(prefix, err)) return -1;
     net_t *net = malloc(sizeof *net);
     if (!net) return st_err(err, "export: out of memory");
     int rc = -1;

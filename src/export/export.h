@@ -48,5 +48,7 @@ int export_onnx(const char *path, model_t *m, const export_info_t *info, char *e
  * (no libm, no allocation). prefix: a C identifier of at most 40 characters. -1 with err on
  * a bad prefix, a missing class name, a non-finite weight or a write failure. */
 int export_c(const char *path, model_t *m, const export_info_t *info, const char *prefix, char *err);
+/* 0 when prefix suits export_c, else -1 with err naming it (as the flag --prefix). */
+int export_c_check_prefix(const char *prefix, char *err);
 
 #endif

@@ -82,16 +82,18 @@ def compare(ort_csv, pred_csv, tol, expect_mismatch):
     if hn != hp or sorted(ort) != sorted(ours):
         fail(f"{ort_csv} and {pred_csv} differ in classes or clips")
     names = sorted(ours)
-    diff = max(np.abs(ort[n] - ours[n]).max() for n in names)
-    apart = min(np.abs(ort[names[i]] - ours[names[i - 1]]).max() for i in range(len(names)))
+    # np.max/np.min, not max/min: they carry a NaN through.
+    diff = float(np.max([np.abs(ort[n] - ours[n]).max() for n in names]))
+    apart = float(np.min([np.abs(ort[names[i]] - ours[names[i - 1]]).max() for i in range(len(names))]))
     if expect_mismatch:
         if diff <= tol:
             fail(f"a wrong weight layout still matches (max diff {diff:.3g} <= {tol})")
         print(f"ok: wrong weight layout detected (max diff {diff:.3g} > {tol})")
         return
-    if apart <= 10 * tol:
+    # Written so that NaN fails: every comparison with NaN is false.
+    if not apart > 10 * tol:
         fail(f"clips are not told apart at this tolerance (closest {apart:.3g})")
-    if diff > tol:
+    if not diff <= tol:
         fail(f"{ort_csv} and speechtrain's {pred_csv} differ by {diff:.3g} > {tol}")
     print(f"ok: {ort_csv}: {len(names)} clips, max |p - p_speechtrain| = {diff:.3g} <= {tol} "
           f"(neighbouring clips differ by >= {apart:.3g})")
@@ -101,13 +103,14 @@ def features(ours_dir, rebuilt_dir, tol):
     names = sorted(f for f in os.listdir(ours_dir) if f.endswith(".npy"))
     if not names:
         fail(f"no .npy files in {ours_dir}")
-    diff = 0.0
+    diffs = []
     for n in names:
         a, b = np.load(os.path.join(ours_dir, n)), np.load(os.path.join(rebuilt_dir, n))
         if a.shape != b.shape:
             fail(f"{n}: shape {a.shape} against rebuilt {b.shape}")
-        diff = max(diff, float(np.abs(a - b).max()))
-    if diff > tol:
+        diffs.append(np.abs(a - b).max())
+    diff = float(np.max(diffs))
+    if not diff <= tol:
         fail(f"the front end rebuilt from the metadata differs from speechtrain's by {diff:.3g} > {tol}")
     print(f"ok: front end rebuilt from the metadata: {len(names)} clips, max difference {diff:.3g} <= {tol}")
 

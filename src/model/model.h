@@ -31,6 +31,9 @@ typedef struct {
 
 typedef struct model model_t;
 
+/* Batch-norm epsilon of every BN layer (PyTorch's default). */
+#define MODEL_BN_EPS 1e-5f
+
 /* Builds the network with PyTorch's default initialisation drawn from rng_init(seed):
  * conv/linear weights kaiming-uniform(a=sqrt(5)) = U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
  * linear bias U(-1/sqrt(fan_in), ..), BN weight 1, bias 0, running mean 0, var 1.

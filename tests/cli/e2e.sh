@@ -117,6 +117,29 @@ if "$st" detect --model "$work/kwall/best.ckpt" --format csv --threshold 0 --smo
 else
   cat "$work/det.log"; fail "detect exited non-zero"
 fi
+# make_stream: words are where the truth says (re-cut and correlated, energy centres, SNRs);
+# the same seed gives the same bytes; a folder without noise files is an error
+mkstream=$(dirname "$mk")/make_stream.sh
+here=$(cd "$(dirname "$0")" && pwd)
+if "$mkstream" --data "$data" --out "$work/stream.wav" --seconds 40 --gap-ms 1000 --snr-db 15,25 --unknown-pct 30 \
+     >"$work/stream.log" 2>&1 &&
+   "$mkstream" --data "$data" --out "$work/stream2.wav" --seconds 40 --gap-ms 1000 --snr-db 15,25 --unknown-pct 30 \
+     >>"$work/stream.log" 2>&1; then
+  /usr/bin/python3 "$here/check_stream.py" "$data" "$work/stream.wav" "$work/stream.csv" 15 25 >"$work/check_stream.log" 2>&1 ||
+    { cat "$work/check_stream.log"; fail "make_stream: words are not where the truth says"; }
+  cmp -s "$work/stream.wav" "$work/stream2.wav" && cmp -s "$work/stream.csv" "$work/stream2.csv" || fail "make_stream is not repeatable"
+  [[ $(tail -n +2 "$work/stream.csv" | wc -l) -ge 15 ]] || fail "make_stream: 40 s at 2 s slots should hold 20 words"
+  ok "make_stream ($(tail -1 "$work/check_stream.log"))"
+else
+  cat "$work/stream.log"; fail "make_stream exited non-zero"
+fi
+mkdir -p "$work/nonoise/yes"
+cp "$wav0" "$work/nonoise/yes/"
+if "$mkstream" --data "$work/nonoise" --out "$work/nonoise.wav" --seconds 10 >/dev/null 2>"$work/nonoise.log"; then
+  fail "make_stream without background noise should fail"
+else
+  grep -q '_background_noise_: no .wav files' "$work/nonoise.log" || fail "make_stream error: $(cat "$work/nonoise.log")"
+fi
 nfold=$(find "$data" -mindepth 1 -maxdepth 1 -type d ! -name '_*' ! -name '.*' | wc -l)
 if [[ -s "$work/kwall/best.ckpt" ]]; then
   [[ $(($(wc -l <"$work/kwall/test_confusion.csv") - 1)) -eq $nfold ]] || fail "'all' model should have $nfold classes (one per word folder)"

@@ -81,6 +81,7 @@ w = wave.open(sys.argv[2], "wb"); w.setparams(p); w.writeframes(x * 3); w.close(
     [[ $bad -eq 0 ]] || fail "3-keyword submission has labels outside its classes"
     tail -n +2 "$work/kw3.csv" | awk -F, '{s=0; for (i=3;i<=NF;i++) s+=$i; if (s<0.999||s>1.001) exit 1}' || fail "scores do not sum to 1"
     [[ $(grep -c 'longer than' "$work/kw3p.log") -eq 1 ]] && grep -q 'long_3s.wav' "$work/kw3p.log" || fail "no single warning naming the long clip"
+    grep 'longer than' "$work/kw3p.log" | grep -q 'use speechtrain detect' || fail "the long-clip warning does not point to detect"
   else
     cat "$work/kw3p.log"; fail "predict with the 3-keyword model"
   fi
@@ -108,11 +109,12 @@ if "$st" detect --model "$work/kwall/best.ckpt" --format csv --threshold 0 --smo
   "$st" detect --model "$work/kwall/best.ckpt" --format json --threshold 0 --threads 1 "$work/long.wav" | head -1 | grep -q '^{"file": ' ||
     fail "detect json"
   printf 'label,time\nyes,0.5\nbed,5\n' >"$work/truth.csv"
-  "$st" detect --model "$work/kwall/best.ckpt" --threads 1 --eval "$work/truth.csv" --det "$work/det_curve.csv" "$work/long.wav" >/dev/null 2>"$work/deteval.log" ||
+  "$st" detect --model "$work/kwall/best.ckpt" --threads 1 --eval "$work/truth.csv" --det "$work/det_curve.csv" --det-png "$work/det.png" "$work/long.wav" >/dev/null 2>"$work/deteval.log" ||
     fail "detect --eval exited non-zero"
   grep -q 'false alarms .* per hour' "$work/deteval.log" || fail "detect --eval report"
   [[ $(head -1 "$work/det_curve.csv") == "threshold,keyword,miss_rate,fa_per_hour" ]] || fail "DET curve CSV header"
   [[ $(grep -c ',all,' "$work/det_curve.csv") -eq 101 ]] || fail "DET curve should sweep 101 thresholds"
+  [[ $(head -c 8 "$work/det.png" | od -An -tx1 | tr -d ' ') == 89504e470d0a1a0a ]] || fail "detect --det-png wrote no PNG"
   ok "detect ($(($(wc -l <"$work/det.csv") - 1)) detections at threshold 0)"
 else
   cat "$work/det.log"; fail "detect exited non-zero"

@@ -29,6 +29,7 @@ static const command_t commands[] = {
     {"robust", cmd_robust, "clean, FGSM, corruption and occlusion error of a checkpoint"},
     {"features", cmd_features, "write the network input of one clip as a .npy file"},
     {"preview", cmd_preview, "render mixed samples as a PNG grid"},
+    {"plot", cmd_plot, "PNG charts of experiment tables, training logs and confusion matrices"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

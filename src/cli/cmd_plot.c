@@ -77,8 +77,10 @@ static int csv_read(const char *path, csv_t *t, char *err)
         int nf = 1;
         for (char *q = s; *q; q++) nf += *q == ',';
         if (t->rows == 0) t->cols = nf;
-        else if (nf != t->cols)
-            return csv_free(t), st_err(err, "%s:%d: %d fields, the header has %d", path, lineno, nf, t->cols);
+        else if (nf != t->cols) {
+            st_err(err, "%s:%d: %d fields, the header has %d", path, lineno, nf, t->cols);
+            return csv_free(t), -1;
+        }
         if (t->rows == cap) {
             cap = cap ? 2 * cap : 64;
             char **nc = realloc(t->cell, (size_t)cap * t->cols * sizeof *nc);
@@ -273,8 +275,8 @@ static int plot_confusion(const plot_args_t *a, canvas_t *cv, char *err)
     if (csv_read(path, &t, err)) return -1;
     int K = t.cols - 1, rc = -1;
     if (K < 1 || t.rows - 1 != K) {
-        csv_free(&t);
-        return st_err(err, "%s: %d rows of %d classes: not a square confusion matrix", path, t.rows - 1, K);
+        st_err(err, "%s: %d rows of %d classes: not a square confusion matrix", path, t.rows - 1, K);
+        return csv_free(&t), -1;
     }
     long *counts = malloc((size_t)K * K * sizeof *counts);
     const char **names = malloc((size_t)K * sizeof *names);

@@ -10,7 +10,7 @@
 
 /* Panel margins around the plot area: title and y label above, tick labels left, group
  * labels (two staggered rows) and the legend below. */
-enum { TOP = 40, LEFT = 52, RIGHT = 12, BOTTOM = 46 };
+enum { TOP = 40, LEFT = 52, RIGHT = 12, BOTTOM = 46, MAX_TICKS = 40 };
 
 static const uint8_t BLACK[3] = {0, 0, 0}, GRID[3] = {225, 225, 225}, DARK[3] = {40, 40, 40},
                      WHITE[3] = {255, 255, 255};
@@ -27,10 +27,12 @@ void chart_color(int s, uint8_t rgb[3])
 }
 
 /* A tick step of 1, 2 or 5 times a power of ten giving about five ticks over [lo, hi], and
- * [lo, hi] widened to multiples of it. */
+ * [lo, hi] widened to multiples of it; 0 when the range cannot be drawn (not finite, or so
+ * narrow against its magnitude that doubles cannot resolve the ticks). */
 static double nice_range(double *lo, double *hi)
 {
-    if (!(*hi > *lo)) *hi = *lo + 1;
+    if (!(*hi > *lo)) *hi = *lo + fmax(1, fabs(*lo) * 1e-3);
+    if (!isfinite(*hi - *lo) || (*hi - *lo) < 1e-9 * fmax(fabs(*lo), fabs(*hi))) return 0;
     double raw = (*hi - *lo) / 5, mag = pow(10, floor(log10(raw))), f = raw / mag;
     double step = (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
     *lo = floor(*lo / step + 1e-9) * step;
@@ -60,7 +62,7 @@ static void draw_axes(canvas_t *c, int x, int y, const char *title, const char *
 {
     if (title) canvas_text(c, x + LEFT, y + 4, title, 2, BLACK);
     if (ylabel) canvas_text(c, x + 4, y + 26, ylabel, 1, BLACK);
-    for (int k = 0;; k++) {
+    for (int k = 0; k <= MAX_TICKS; k++) {
         double v = f->y0 + k * step;
         if (v > f->y1 + step * 1e-6) break;
         int r = row_of(f, v);
@@ -121,8 +123,9 @@ int chart_bars(canvas_t *c, int x, int y, int w, int h, const chart_bars_t *b, c
         step = nice_range(&lo, &hi);
     } else {
         double l2 = lo, h2 = hi;
-        step = nice_range(&l2, &h2);
+        step = lo < hi ? nice_range(&l2, &h2) : 0;
     }
+    if (!(step > 0)) return st_err(err, "bar chart: the axis range [%g, %g] cannot be drawn", lo, hi);
     f.y0 = lo, f.y1 = hi;
     draw_axes(c, x, y, b->title, b->ylabel, &f, step);
     for (int g = 0; g < G; g++)
@@ -178,12 +181,15 @@ int chart_lines(canvas_t *c, int x, int y, int w, int h, const chart_lines_t *l,
     if (l->y0 != l->y1) ylo = l->y0, yhi = l->y1;
     double lo = ylo, hi = yhi, step = nice_range(&lo, &hi);
     if (l->y0 != l->y1) lo = ylo, hi = yhi;
-    f.y0 = lo, f.y1 = hi;
     if (!(xhi > xlo)) xhi = xlo + 1;
+    double xl = xlo, xh = xhi, xstep = nice_range(&xl, &xh);
+    if (!(step > 0) || !(xstep > 0) || !(hi > lo)) return st_err(err, "line plot: values out of the drawable range");
+    f.y0 = lo, f.y1 = hi;
     f.x0 = xlo, f.x1 = xhi;
     draw_axes(c, x, y, l->title, l->ylabel, &f, step);
-    double xl = xlo, xh = xhi, xstep = nice_range(&xl, &xh);
-    for (double v = xl; v <= xhi + xstep * 1e-6; v += xstep) {
+    for (int k = 0; k <= MAX_TICKS; k++) {
+        double v = xl + k * xstep;
+        if (v > xhi + xstep * 1e-6) break;
         if (v < xlo - xstep * 1e-6) continue;
         char buf[32];
         tick_label(buf, sizeof buf, v, xstep);

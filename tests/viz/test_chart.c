@@ -135,6 +135,15 @@ START_TEST(test_lines_through_points)
     const int one[1] = {1};
     chart_lines_t bad = {.n_series = 1, .n_points = one, .x = xn, .y = xn};
     ck_assert_int_eq(chart_lines(&c, 0, 0, W, H, &bad, &f, err), -1);
+    /* Ranges doubles cannot tick (infinite span, or steps below the values' resolution) are
+     * errors, not endless tick loops. */
+    const double huge[2] = {-1e308, 1e308}, close[2] = {1e17, 1e17 + 64}, two[2] = {0, 1};
+    const double *hx[1] = {two}, *hy[1] = {huge}, *cx[1] = {close}, *cy[1] = {two};
+    const int n2[1] = {2};
+    chart_lines_t wide = {.n_series = 1, .n_points = n2, .x = hx, .y = hy};
+    ck_assert_int_eq(chart_lines(&c, 0, 0, W, H, &wide, &f, err), -1);
+    chart_lines_t narrow = {.n_series = 1, .n_points = n2, .x = cx, .y = cy};
+    ck_assert_int_eq(chart_lines(&c, 0, 0, W, H, &narrow, &f, err), -1);
     canvas_free(&c);
 }
 END_TEST

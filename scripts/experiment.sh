@@ -133,8 +133,12 @@ echo "experiment: wrote $md and $csv"
 # each method's first seed and the confusion matrix of RandomMix (else the last method).
 png=$out/table$table.png
 case $table in
-  3|6) "$st" plot bars "$csv" --x config --y val_mean,test_mean --err val_std,test_std --names val,test \
-         --title "table $table: top-1 accuracy, ${#seed_list[@]} seed(s)" --ylabel "%" --out "$png" ;;
+  3|6) # Accuracies lie close together: the axis starts 5 points below the lowest bar.
+       ymin=$(awk -F, 'NR > 1 { for (k = 3; k <= 5; k += 2) { v = $k - $(k + 1); if (m == "" || v < m) m = v } }
+         END { m = 5 * int(m / 5) - 5; print m < 0 ? 0 : m }' "$csv")
+       "$st" plot bars "$csv" --x config --y val_mean,test_mean --err val_std,test_std --names val,test \
+         --ymin "$ymin" --ymax 100 --title "table $table: top-1 accuracy, ${#seed_list[@]} seed(s)" --ylabel "%" \
+         --out "$png" ;;
   4|5) "$st" plot bars "$csv" --x config --y clean,fgsm,corruption,occlusion \
          --err clean_std,fgsm_std,corruption_std,occlusion_std --names "clean,fgsm 0.03,corruption,occlusion 0.25" \
          --title "table $table: error, ${#seed_list[@]} seed(s)" --ylabel "%" --out "$png" ;;

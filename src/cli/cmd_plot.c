@@ -35,6 +35,8 @@ static void plot_help(void)
            "  --ylabel TEXT    (bars) y axis label\n"
            "  --names LIST     (bars) legend entries for the --y columns; (curves) one name per log\n"
            "                   [the column names; the log's folder name]\n"
+           "  --ymin V --ymax V  (bars) fixed axis range, bars rise from V (e.g. 90 100 for close\n"
+           "                   accuracies) [0 to a tick above the tallest bar]\n"
            "  --width N, --height N  picture size in pixels [fitted to the data]\n");
 }
 
@@ -142,6 +144,7 @@ static const uint8_t WHITE[3] = {255, 255, 255};
 typedef struct {
     const char *out, *title, *ylabel, *names, *xcol, *ycols, *ecols;
     int width, height;
+    double ymin, ymax; /* bars: fixed axis range when ymin < ymax */
     const char *files[MAX_LOGS];
     int n_files;
 } plot_args_t;
@@ -185,7 +188,7 @@ static int plot_bars(const plot_args_t *a, canvas_t *cv, char *err)
     if (!a->width && w < 480) w = 480;
     chart_bars_t b = {.title = a->title ? a->title : base_name(path), .ylabel = a->ylabel, .n_groups = G,
                       .n_series = ny, .groups = groups, .series = (const char *const *)(nn ? ns : ys),
-                      .value = val, .err = ne ? ev : NULL};
+                      .value = val, .err = ne ? ev : NULL, .y0 = a->ymin, .y1 = a->ymax};
     if (canvas_init(cv, w, h, WHITE, err) == 0) rc = chart_bars(cv, 0, 0, w, h, &b, NULL, err);
 done:
     free(val);
@@ -335,6 +338,7 @@ int cmd_plot(int argc, char **argv)
         {"--x", OPT_STR, &a.xcol, 0, 0},      {"--y", OPT_STR, &a.ycols, 0, 0},
         {"--err", OPT_STR, &a.ecols, 0, 0},   {"--width", OPT_INT, &a.width, 64, 16384},
         {"--height", OPT_INT, &a.height, 64, 16384},
+        {"--ymin", OPT_DOUBLE, &a.ymin, -1e300, 1e300}, {"--ymax", OPT_DOUBLE, &a.ymax, -1e300, 1e300},
     };
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return plot_help(), CLI_OK;
@@ -346,6 +350,8 @@ int cmd_plot(int argc, char **argv)
         a.files[a.n_files++] = argv[i];
     }
     if (!a.out) return cli_fail(CLI_USAGE, "plot: --out FILE.png is required");
+    if ((a.ymin != 0 || a.ymax != 0) && !(a.ymin < a.ymax))
+        return cli_failf(CLI_USAGE, "plot: --ymin %g must be below --ymax %g (give both)", a.ymin, a.ymax);
     if (cli_check_out_path("--out", a.out, err)) return cli_fail(CLI_FAIL, err);
     canvas_t cv = {0};
     int rc = draw(&a, &cv, err);

@@ -40,60 +40,78 @@ static int row_of(const chart_frame_t *f, double v)
     return f->fy + f->fh - 1 - (int)lround((v - f->y0) / (f->y1 - f->y0) * (f->fh - 1));
 }
 
-START_TEST(test_bars_heights_and_error_bars)
+enum { G = 3, S = 2, BW = 480, BH = 400 };
+
+/* Finds each series' bars on the bottom row of the plot and checks their heights against the
+ * layout's rule and their error bars' ends. */
+static void check_bars(const uint8_t *px, const chart_frame_t *f, const double *v, const double *e)
 {
-    enum { G = 3, S = 2, W = 480, H = 400 };
-    const double v[G * S] = {2, 7.5, 5, 1, 8, 9.25}, e[G * S] = {0.5, 1, 0, 0.25, 1.5, 0.5};
-    const char *groups[G] = {"baseline", "mixup", "randommix"}, *series[S] = {"val", "test"};
-    chart_bars_t b = {.title = "top-1", .ylabel = "%", .n_groups = G, .n_series = S, .groups = groups,
-                      .series = series, .value = v, .err = e, .y0 = 0, .y1 = 10};
-    canvas_t c;
-    char err[ST_ERR_LEN];
-    chart_frame_t f;
-    ck_assert(canvas_init(&c, W, H, WHITE, err) == 0);
-    ck_assert_msg(chart_bars(&c, 0, 0, W, H, &b, &f, err) == 0, "%s", err);
-    ck_assert(f.y0 == 0 && f.y1 == 10);
-    uint8_t *px = roundtrip(&c, "bars.png");
     const uint8_t dark[3] = {40, 40, 40};
-    const int bottom = f.fy + f.fh - 1;
+    const int bottom = f->fy + f->fh - 1, W = BW;
     for (int s = 0; s < S; s++) {
         uint8_t col[3];
         chart_color(s, col);
         int runs = 0;
-        for (int x = f.fx; x < f.fx + f.fw; x++) {
+        for (int x = f->fx; x < f->fx + f->fw; x++) {
             if (!is(px, W, x, bottom, col) || is(px, W, x - 1, bottom, col)) continue;
             int len = 0;
             while (is(px, W, x + len, bottom, col)) len++;
             ck_assert_int_lt(runs, G);
             int g = runs++;
             /* The bars of one group are in series order, left to right, inside their slot. */
-            ck_assert_int_ge(x, f.fx + g * f.fw / G);
-            ck_assert_int_le(x + len, f.fx + (g + 1) * f.fw / G);
+            ck_assert_int_ge(x, f->fx + g * f->fw / G);
+            ck_assert_int_le(x + len, f->fx + (g + 1) * f->fw / G);
             int height = 0;
             while (is(px, W, x, bottom - height, col)) height++;
-            ck_assert_msg(height == lround(v[g * S + s] / 10 * f.fh), "bar %d/%d: %d pixels for %g of 10 x %d", g, s,
-                          height, v[g * S + s], f.fh);
+            long want = lround((v[g * S + s] - f->y0) / (f->y1 - f->y0) * f->fh);
+            ck_assert_msg(height == want, "bar %d/%d: %d pixels for %g in [%g, %g] x %d", g, s, height, v[g * S + s],
+                          f->y0, f->y1, f->fh);
             /* The error bar's centre line ends at v + e, with nothing dark above it. */
-            int cx = x - 1 + (len + 1) / 2, top = row_of(&f, v[g * S + s] + e[g * S + s]);
+            int cx = x - 1 + (len + 1) / 2, top = row_of(f, v[g * S + s] + e[g * S + s]);
             if (e[g * S + s] > 0) {
                 ck_assert_msg(is(px, W, cx, top, dark), "no error bar top at row %d", top);
                 ck_assert(!is(px, W, cx, top - 1, dark));
-                ck_assert(is(px, W, cx, row_of(&f, v[g * S + s] - e[g * S + s]), dark));
+                ck_assert(is(px, W, cx, row_of(f, v[g * S + s] - e[g * S + s]), dark));
             } else {
                 ck_assert(!is(px, W, cx, bottom - height - 1, dark));
             }
         }
         ck_assert_int_eq(runs, G);
     }
+}
+
+START_TEST(test_bars_heights_and_error_bars)
+{
+    const double v[G * S] = {2, 7.5, 5, 1.5, 8, 9.25}, e[G * S] = {0.5, 1, 0, 0.25, 1.5, 0.5};
+    const char *groups[G] = {"baseline", "mixup", "randommix"}, *series[S] = {"val", "test"};
+    chart_bars_t b = {.title = "top-1", .ylabel = "%", .n_groups = G, .n_series = S, .groups = groups,
+                      .series = series, .value = v, .err = e, .y0 = 0, .y1 = 10};
+    canvas_t c;
+    char err[ST_ERR_LEN];
+    chart_frame_t f;
+    ck_assert(canvas_init(&c, BW, BH, WHITE, err) == 0);
+    ck_assert_msg(chart_bars(&c, 0, 0, BW, BH, &b, &f, err) == 0, "%s", err);
+    ck_assert(f.y0 == 0 && f.y1 == 10);
+    uint8_t *px = roundtrip(&c, "bars.png");
+    check_bars(px, &f, v, e);
+    free(px);
+    canvas_free(&c);
+    /* An axis from 1: bars rise from it (--ymin in `plot bars`). */
+    b.y0 = 1, b.y1 = 11;
+    ck_assert(canvas_init(&c, BW, BH, WHITE, err) == 0);
+    ck_assert(chart_bars(&c, 0, 0, BW, BH, &b, &f, err) == 0);
+    ck_assert(f.y0 == 1 && f.y1 == 11);
+    px = roundtrip(&c, "bars1.png");
+    check_bars(px, &f, v, e);
     free(px);
     canvas_free(&c);
     /* Automatic range: from 0 to at least the highest bar top. */
     b.y0 = b.y1 = 0;
-    ck_assert(canvas_init(&c, W, H, WHITE, err) == 0);
-    ck_assert(chart_bars(&c, 0, 0, W, H, &b, &f, err) == 0);
+    ck_assert(canvas_init(&c, BW, BH, WHITE, err) == 0);
+    ck_assert(chart_bars(&c, 0, 0, BW, BH, &b, &f, err) == 0);
     ck_assert(f.y0 == 0 && f.y1 >= 9.75 && f.y1 <= 20);
     /* Too many bars for the panel is an error, not a smear. */
-    ck_assert_int_eq(chart_bars(&c, 0, 0, 70, H, &b, &f, err), -1);
+    ck_assert_int_eq(chart_bars(&c, 0, 0, 70, BH, &b, &f, err), -1);
     ck_assert(strstr(err, "too small"));
     canvas_free(&c);
 }

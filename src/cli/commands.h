@@ -13,5 +13,6 @@ int cmd_detect(int argc, char **argv);
 int cmd_preview(int argc, char **argv);
 int cmd_robust(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
 
 #endif

@@ -30,6 +30,7 @@ static const command_t commands[] = {
     {"features", cmd_features, "write the network input of one clip as a .npy file"},
     {"export", cmd_export, "write a checkpoint's network as an ONNX model"},
     {"preview", cmd_preview, "render mixed samples as a PNG grid"},
+    {"plot", cmd_plot, "PNG charts of experiment tables, training logs and confusion matrices"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

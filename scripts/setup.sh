@@ -7,7 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkgs=(gcc pkg-config meson ninja-build libsndfile1-dev libsamplerate0-dev libkissfft-dev
-      libopenblas-openmp-dev libpng-dev nettle-dev check espeak-ng sox valgrind)
+      libopenblas-openmp-dev libpng-dev nettle-dev check espeak-ng sox valgrind
+      libfftw3-dev libopenmpi-dev openmpi-bin)
+pkgs+=(python3-numpy python3-torch)   # the Python binding's tests (tests/python)
 # ONNX export (protobuf-c from ONNX's onnx.proto, shipped by python3-onnx) and its check in
 # ONNX Runtime (tests/onnx: onnxruntime-node through npm). NodeSource's nodejs bundles npm
 # and conflicts with Debian's npm package.

@@ -73,7 +73,7 @@ int cmd_export(int argc, char **argv)
 
     /* The feature settings as the checkpoint meta writes them, one prop per line. */
     char feat[1024], frames[16], epoch[24], step[24];
-    speech_feat_meta(&so.feat, feat, sizeof feat);
+    feat_config_meta(&so.feat, feat, sizeof feat);
     export_prop_t props[16];
     int np = 0;
     for (char *line = strtok(feat, "\n"); line && np < 12; line = strtok(NULL, "\n")) {

@@ -175,7 +175,8 @@ static int put_weights(writer_t *w)
 }
 
 /* The forward function: four activation buffers in scratch, x0 the block input, x1 the
- * block output (then swapped), x2 conv1's output, x3 the shortcut convolution's. */
+ * block output (then swapped), x2 conv1's output (act floats each), x3 the shortcut
+ * convolution's (after them). */
 static void put_forward(writer_t *w, size_t act)
 {
     FILE *f = w->f;
@@ -232,14 +233,17 @@ int export_c(const char *path, model_t *m, const export_info_t *info, const char
             st_err(err, "export: class %d has no name", k);
             goto done;
         }
-    /* Largest activation: the stem's (max(in_ch, k), h, w) or a block output. */
-    size_t act = (size_t)(c->in_ch > c->width ? c->in_ch : c->width) * c->h * c->w;
+    /* Largest activation (the stem's (k, h, w) or a block's output) for x0..x2, and the
+     * largest shortcut output for x3. */
+    size_t act = (size_t)c->width * c->h * c->w, sc = 0;
     int h = c->h, wd = c->w;
     for (int b = 0; b < 8; b++) {
         h = (h - 1) / net->blk[b].stride + 1, wd = (wd - 1) / net->blk[b].stride + 1;
         size_t s = (size_t)net->blk[b].cout * h * wd;
         if (s > act) act = s;
+        if (net->blk[b].has_sc && s > sc) sc = s;
     }
+    const size_t scratch = 3 * act + sc;
     if (afile_open(&af, path, err)) goto done;
     writer_t w = {.f = af.f, .prefix = prefix, .net = net};
     for (size_t i = 0; prefix[i] && i + 1 < sizeof w.upper; i++) w.upper[i] = (char)toupper((unsigned char)prefix[i]);
@@ -256,9 +260,9 @@ int export_c(const char *path, model_t *m, const export_info_t *info, const char
                " * scratch: %s_SCRATCH floats (%zu bytes). Softmax of the logits gives the probabilities.\n"
                " */\n",
             info->producer_version ? " " : "", info->producer_version ? info->producer_version : "", model_num_params(m),
-            prefix, prefix, c->classes, prefix, c->in_ch, c->h, c->w, U, U, U, U, U, 4 * act * sizeof(float));
+            prefix, prefix, c->classes, prefix, c->in_ch, c->h, c->w, U, U, U, U, U, scratch * sizeof(float));
     fprintf(f, "#define %s_IN_CH %d\n#define %s_H %d\n#define %s_W %d\n#define %s_CLASSES %d\n#define %s_SCRATCH %zu\n\n",
-            U, c->in_ch, U, c->h, U, c->w, U, c->classes, U, 4 * act);
+            U, c->in_ch, U, c->h, U, c->w, U, c->classes, U, scratch);
     fprintf(f, "void %s_forward(const float *x, float *logits, float *scratch);\n", prefix);
     fprintf(f, "extern const char *const %s_classes[%d];\nextern const char *const %s_metadata[][2];\n\n", prefix,
             c->classes, prefix);

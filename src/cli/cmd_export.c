@@ -72,9 +72,9 @@ int cmd_export(int argc, char **argv)
     if (speech_ckpt_open(model, 1, &so, &m, &info, err)) return cli_fail(CLI_FAIL, err);
 
     /* The feature settings as the checkpoint meta writes them, one prop per line. */
-    char feat[1024], frames[16], epoch[24], step[24];
+    char feat[1024], frames[16], epoch[24], step[24], run_id[24];
     feat_config_meta(&so.feat, feat, sizeof feat);
-    export_prop_t props[16];
+    export_prop_t props[17];
     int np = 0;
     for (char *line = strtok(feat, "\n"); line && np < 12; line = strtok(NULL, "\n")) {
         char *eq = strchr(line, '=');
@@ -89,6 +89,8 @@ int cmd_export(int argc, char **argv)
     props[np++] = (export_prop_t){"frontend", EXPORT_FRONTEND};
     props[np++] = (export_prop_t){"checkpoint.epoch", epoch};
     props[np++] = (export_prop_t){"checkpoint.step", step};
+    if (text_kv_get(info.meta_text, "train.run_id", run_id, sizeof run_id) == 0)
+        props[np++] = (export_prop_t){"checkpoint.run_id", run_id};
     export_info_t ei = {
         .class_names = (const char *const *)info.class_names,
         .props = props,

@@ -15,6 +15,7 @@
       `speechtrain features` against scripts/onnx_features.py (the front end rebuilt from the
       model's metadata with numpy): every .npy of OURS_DIR within TOL of REBUILT_DIR's.
 """
+import re
 import os
 import csv
 import sys
@@ -48,6 +49,9 @@ def check(path, classes, bad_path):
     for k in FEAT_KEYS:
         if k not in meta:
             fail(f"metadata lacks {k}")
+    # the training run's id, as every checkpoint of a run carries it (16 hex digits)
+    if not re.fullmatch(r"[0-9a-f]{16}", meta.get("checkpoint.run_id", "")):
+        fail(f"metadata checkpoint.run_id {meta.get('checkpoint.run_id')!r} is not a run id")
     [inp], outs = m.graph.input, m.graph.output
     want = ["batch", 1, int(meta["feat.n_mels"]), int(meta["feat.frames"])]
     if inp.name != "features" or dims(inp) != want:

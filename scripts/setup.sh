@@ -8,7 +8,6 @@ cd "$(dirname "$0")/.."
 
 pkgs=(gcc pkg-config meson ninja-build libsndfile1-dev libsamplerate0-dev libkissfft-dev
       libopenblas-openmp-dev libpng-dev nettle-dev check espeak-ng sox valgrind)
-pkgs+=(python3-numpy)  # the e2e test checks make_stream.sh's recordings with numpy
 if [[ "${1:-}" == "--torch" ]]; then
   pkgs+=(python3-torch python3-torchaudio python3-numpy)
 fi

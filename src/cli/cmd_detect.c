@@ -15,7 +15,6 @@
 #include "common/atomicfile.h"
 #include "train/detect.h"
 #include "train/kws_match.h"
-#include "train/kws_sweep.h"
 #include "cli/opt.h"
 #include "cli/util.h"
 #include "train/train.h"

@@ -10,7 +10,6 @@
 #include "common/err.h"
 #include "train/detect.h"
 #include "train/kws_match.h"
-#include "train/kws_sweep.h"
 
 START_TEST(test_matcher_hand_written)
 {

@@ -31,9 +31,9 @@ static void detect_help(void)
            "in seconds (the window that fired), label, score.\n\n"
            "  --model CKPT         checkpoint; its classes are the labels\n"
            "  --hop-ms MS          window hop, rounded to whole STFT hops (32 ms) [100 -> 96]\n"
-           "  --smooth-ms MS       average the class probabilities over this span [1000]\n"
-           "  --threshold P        fire when the averaged keyword probability reaches P [0.7]\n"
-           "  --refractory-ms MS   no second detection within MS of one [1500]\n"
+           "  --smooth-ms MS       average the class probabilities over this span [600]\n"
+           "  --threshold P        fire when the averaged keyword probability reaches P [0.51]\n"
+           "  --refractory-ms MS   no second detection within MS of one [1000]\n"
            "  --format F           plain (space-separated), csv (header file,start,end,label,score)\n"
            "                       or json (one object per line) [plain]\n"
            "  --live               read raw little-endian 16-bit PCM from stdin; detections are\n"
@@ -50,8 +50,8 @@ static void detect_help(void)
            "                       hour, log scale; all keywords and each one; 1 FA/h marked)\n"
            "  --batch N            windows per forward pass (files) [32]\n"
            "  --threads N          threads (0 = all cores) [0]\n"
-           "(The smoothing, threshold and refractory defaults are TensorFlow's RecognizeCommands\n"
-           "defaults, not yet tuned on validation data.)\n");
+           "(The smoothing, threshold and refractory defaults were tuned on a validation recording\n"
+           "of the demo corpus with scripts/tune_detect.sh; tune them for your model the same way.)\n");
 }
 
 typedef struct {
@@ -194,27 +194,6 @@ static int read_truth(const char *path, char *const *cls, int K, kws_truth_t **o
     return 0;
 }
 
-/* Detections from stored probabilities at a threshold (window middles as times). */
-static int replay(const run_t *r, const detect_config_t *dc, double hop_s, double win_s, kws_det_t **out, int *n,
-                  char *err)
-{
-    detector_t *d = detect_init(r->K, (const char *const *)r->cls, hop_s, win_s, dc, err);
-    if (!d) return -1;
-    kws_det_t *v = malloc(((size_t)r->nprobs + 1) * sizeof *v);
-    if (!v) {
-        detect_free(d);
-        return st_err(err, "out of memory");
-    }
-    int cnt = 0;
-    for (long w = 0; w < r->nprobs; w++) {
-        detect_event_t e;
-        if (detect_push(d, w, r->probs + (size_t)w * r->K, &e)) v[cnt++] = (kws_det_t){e.label, 0.5 * (e.start + e.end)};
-    }
-    detect_free(d);
-    *out = v, *n = cnt;
-    return 0;
-}
-
 static int run_eval(const run_t *r, const char *truth_path, const char *det_path, const char *png_path,
                     const detect_config_t *dc,
                     double hop_s, double win_s, double tol, char *err)
@@ -226,7 +205,9 @@ static int run_eval(const run_t *r, const char *truth_path, const char *det_path
     kws_det_t *det = NULL;
     int nd = 0;
     kws_score_t s = {0};
-    if (replay(r, dc, hop_s, win_s, &det, &nd, err) || kws_match(truth, nt, det, nd, r->K, tol, &s, err)) goto done;
+    if (kws_replay(r->probs, r->nprobs, r->K, (const char *const *)r->cls, dc, hop_s, win_s, &det, &nd, err) ||
+        kws_match(truth, nt, det, nd, r->K, tol, &s, err))
+        goto done;
     long tt = 0, th = 0;
     fprintf(stderr, "eval %s against %s (%.1f min, tolerance %.0f ms, threshold %.2f):\n", r->file, truth_path,
             hours * 60, tol * 1000, dc->threshold);
@@ -241,45 +222,16 @@ static int run_eval(const run_t *r, const char *truth_path, const char *det_path
             tt ? 100.0 * th / tt : 0.0, th, tt, tt ? 100.0 * s.wrong / tt : 0.0, s.false_alarms,
             s.false_alarms / hours, th ? 1000.0 * s.latency_sum / th : 0.0);
     if (det_path || png_path) {
-        /* the sweep: curve 0 is all keywords, then one per keyword that has truth entries */
-        enum { NT = 101 };
-        int nc = 1, *ck = malloc(((size_t)r->K + 1) * sizeof *ck);
-        double *fa = malloc(((size_t)r->K + 1) * NT * sizeof *fa), *miss = malloc(((size_t)r->K + 1) * NT * sizeof *miss);
-        if (!ck || !fa || !miss) {
-            free(ck), free(fa), free(miss);
-            st_err(err, "out of memory");
+        enum { NT = KWS_SWEEP_N };
+        kws_sweep_t sw;
+        if (kws_sweep(r->probs, r->nprobs, r->K, (const char *const *)r->cls, dc, hop_s, win_s, truth, nt, tol, hours,
+                      &sw, err))
             goto done;
-        }
-        for (int k = 0; k < r->K; k++)
-            if (s.truth[k]) ck[nc++] = k;
-        int bad = 0;
-        for (int ti = 0; ti < NT && !bad; ti++) {
-            detect_config_t c = *dc;
-            c.threshold = ti / 100.0;
-            free(det);
-            det = NULL;
-            kws_score_free(&s);
-            if (replay(r, &c, hop_s, win_s, &det, &nd, err) || kws_match(truth, nt, det, nd, r->K, tol, &s, err)) {
-                bad = 1;
-                break;
-            }
-            long all_t = 0, all_h = 0;
-            for (int j = 1; j < nc; j++) {
-                int k = ck[j];
-                /* false alarms of keyword k: its detections that were not hits */
-                long dk = 0;
-                for (int q = 0; q < nd; q++) dk += det[q].label == k;
-                miss[j * NT + ti] = 1.0 - (double)s.hits[k] / s.truth[k];
-                fa[j * NT + ti] = (dk - s.hits[k]) / hours;
-                all_t += s.truth[k], all_h += s.hits[k];
-            }
-            miss[ti] = all_t ? 1.0 - (double)all_h / all_t : 1.0;
-            fa[ti] = (s.false_alarms + s.wrong) / hours;
-        }
-        det_curve_t *cv = bad ? NULL : malloc((size_t)nc * sizeof *cv);
-        if (!bad && !cv) bad = 1, st_err(err, "out of memory");
+        const int nc = sw.n_curves;
+        det_curve_t *cv = malloc((size_t)nc * sizeof *cv);
+        int bad = cv ? 0 : st_err(err, "out of memory");
         for (int j = 0; cv && j < nc; j++)
-            cv[j] = (det_curve_t){j ? r->cls[ck[j]] : "all", NT, fa + (size_t)j * NT, miss + (size_t)j * NT};
+            cv[j] = (det_curve_t){j ? r->cls[sw.keyword[j]] : "all", NT, sw.fa + (size_t)j * NT, sw.miss + (size_t)j * NT};
         afile_t af = {0};
         if (!bad && det_path) {
             bad = afile_open(&af, det_path, err);
@@ -299,7 +251,7 @@ static int run_eval(const run_t *r, const char *truth_path, const char *det_path
             /* the operating point: the best hit rate of any threshold with at most 1 false alarm per hour */
             double env = det_envelope(&cv[0], 1.0), thr = -1;
             for (int ti = 0; ti < NT && thr < 0; ti++)
-                if (fa[ti] <= 1.0 && miss[ti] == env) thr = ti / 100.0;
+                if (sw.fa[ti] <= 1.0 && sw.miss[ti] == env) thr = ti / 100.0;
             const char *out = det_path ? det_path : png_path;
             if (thr >= 0)
                 fprintf(stderr, "  at 1 false alarm per hour: threshold %.2f, hit rate %.2f%%; DET curve in %s\n", thr,
@@ -307,7 +259,8 @@ static int run_eval(const run_t *r, const char *truth_path, const char *det_path
             else
                 fprintf(stderr, "  no threshold reaches 1 false alarm per hour; DET curve in %s\n", out);
         }
-        free(cv), free(ck), free(fa), free(miss);
+        free(cv);
+        kws_sweep_free(&sw);
         if (bad) goto done;
     }
     rc = 0;

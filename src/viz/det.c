@@ -8,18 +8,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-void det_plot_range(const det_curve_t *curves, int n_curves, double *lo, double *hi)
+void det_plot_range(const det_curve_t *curves, int n_curves, double *lo, double *hi, double *ylo)
 {
-    double mn = INFINITY, mx = 0;
+    double mn = INFINITY, mx = 0, mm = INFINITY;
     for (int c = 0; c < n_curves; c++)
         for (int i = 0; i < curves[c].n; i++) {
-            double x = curves[c].fa_per_hour[i];
+            double x = curves[c].fa_per_hour[i], m = curves[c].miss_rate[i];
             if (x > 0 && x < mn) mn = x;
             if (x > mx) mx = x;
+            if (m > 0 && m < mm) mm = m;
         }
-    *lo = 0.1, *hi = 10;
+    *lo = 0.1, *hi = 10, *ylo = 0.01;
     if (isfinite(mn) && mn < 0.1) *lo = pow(10, floor(log10(mn)));
     if (mx > 10 && isfinite(mx)) *hi = pow(10, ceil(log10(mx)));
+    if (isfinite(mm) && mm < 0.01) *ylo = pow(10, floor(log10(mm)));
 }
 
 double det_envelope(const det_curve_t *c, double x)
@@ -32,6 +34,7 @@ double det_envelope(const det_curve_t *c, double x)
 
 typedef struct {
     double llo, lhi; /* log10 of the x range */
+    double lylo;     /* log10 of the lowest miss rate shown */
 } axes_t;
 
 static int xpix(const axes_t *a, double fa)
@@ -42,10 +45,12 @@ static int xpix(const axes_t *a, double fa)
     return DET_X0 + (int)lround(t * (DET_PW - 1));
 }
 
-static int ypix(double miss)
+static int ypix(const axes_t *a, double miss)
 {
-    miss = miss < 0 ? 0 : miss > 1 ? 1 : miss;
-    return DET_Y0 + (int)lround((1.0 - miss) * (DET_PH - 1));
+    if (!(miss > 0)) return DET_Y0 + DET_PH - 1;
+    double t = (log10(miss) - a->lylo) / -a->lylo;
+    t = t < 0 ? 0 : t > 1 ? 1 : t;
+    return DET_Y0 + (int)lround((1.0 - t) * (DET_PH - 1));
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -69,13 +74,13 @@ static int draw_curve(canvas_t *cv, const axes_t *a, const det_curve_t *c, int t
     if (!xs) return -1;
     for (int i = 0; i < c->n; i++) xs[i] = c->fa_per_hour[i];
     qsort(xs, (size_t)c->n, sizeof *xs, cmp_double);
-    int px = xpix(a, xs[0]), py = ypix(det_envelope(c, xs[0]));
+    int px = xpix(a, xs[0]), py = ypix(a, det_envelope(c, xs[0]));
     for (int i = 1; i <= c->n; i++) {
         if (i < c->n && xs[i] == xs[i - 1]) continue;
         int nx = i < c->n ? xpix(a, xs[i]) : DET_X0 + DET_PW - 1;
         canvas_rect(cv, px, py - t / 2, nx - px + 1, t, col);
         if (i == c->n) break;
-        int ny = ypix(det_envelope(c, xs[i]));
+        int ny = ypix(a, det_envelope(c, xs[i]));
         int y0 = py < ny ? py : ny, y1 = py < ny ? ny : py;
         canvas_rect(cv, nx - t / 2, y0 - t / 2, t, y1 - y0 + t, col);
         px = nx, py = ny;
@@ -91,9 +96,9 @@ int det_plot_png(const det_curve_t *curves, int n_curves, double mark_fa, const 
                          axis[3] = {90, 90, 90}, markc[3] = {160, 160, 160};
     canvas_t cv;
     if (canvas_init(&cv, DET_W, DET_H, white, err)) return -1;
-    double lo, hi;
-    det_plot_range(curves, n_curves, &lo, &hi);
-    axes_t a = {log10(lo), log10(hi)};
+    double lo, hi, ylo;
+    det_plot_range(curves, n_curves, &lo, &hi, &ylo);
+    axes_t a = {log10(lo), log10(hi), log10(ylo)};
     char s[96];
     /* grid and tick labels: decades on x, 20% steps on y */
     for (double d = lo; d <= hi * 1.0001; d *= 10) {
@@ -102,15 +107,15 @@ int det_plot_png(const det_curve_t *curves, int n_curves, double mark_fa, const 
         snprintf(s, sizeof s, "%g", d);
         canvas_text(&cv, x - canvas_text_width(s, 1) / 2, DET_Y0 + DET_PH + 6, s, 1, axis);
     }
-    for (int p = 0; p <= 100; p += 20) {
-        int y = ypix(p / 100.0);
+    for (double m = ylo; m <= 1.0001; m *= 10) {
+        int y = ypix(&a, m);
         canvas_rect(&cv, DET_X0, y, DET_PW, 1, grid);
-        snprintf(s, sizeof s, "%d%%", p);
+        snprintf(s, sizeof s, "%g%%", 100 * m);
         canvas_text(&cv, DET_X0 - 6 - canvas_text_width(s, 1), y - CANVAS_FONT_H / 2, s, 1, axis);
     }
     const char *xl = "FALSE ALARMS PER HOUR (LOG SCALE, 0 AT THE LEFT EDGE)";
     canvas_text(&cv, DET_X0 + (DET_PW - canvas_text_width(xl, 1)) / 2, DET_Y0 + DET_PH + 22, xl, 1, black);
-    canvas_text(&cv, DET_X0 - 40, DET_Y0 - 14, "MISS RATE", 1, black);
+    canvas_text(&cv, DET_X0 - 40, DET_Y0 - 14, "MISS RATE (LOG SCALE, 0 AT THE BOTTOM)", 1, black);
     if (title) canvas_text(&cv, DET_X0, 10, title, 1, black);
     /* the operating-point line, dashed */
     int mx = xpix(&a, mark_fa);
@@ -129,7 +134,7 @@ int det_plot_png(const det_curve_t *curves, int n_curves, double mark_fa, const 
     }
     for (int c = n_curves - 1; c >= 0 && rc == 0; c--) {
         curve_colour(c, n_curves, col);
-        canvas_rect(&cv, mx - 3, ypix(det_envelope(&curves[c], mark_fa)) - 3, 7, 7, col);
+        canvas_rect(&cv, mx - 3, ypix(&a, det_envelope(&curves[c], mark_fa)) - 3, 7, 7, col);
     }
     for (int c = 0; c < n_curves && rc == 0; c++) {
         curve_colour(c, n_curves, col);

@@ -7,11 +7,12 @@
  * lower threshold occasionally miss a word that a higher one catches).
  *
  * Layout (fixed, so that tests can read the picture back): a DET_W x DET_H canvas; the plot
- * box spans x in [DET_X0, DET_X0 + DET_PW), y in [DET_Y0, DET_Y0 + DET_PH). The y axis is the
- * miss rate, 100% at the top row DET_Y0 and 0% at the bottom row DET_Y0 + DET_PH - 1. The x
- * axis is log10 of the false-alarm rate from lo to hi (whole decades, lo <= 0.1 and
- * hi >= 10, chosen to hold every non-zero point); points with 0 false alarms per hour lie
- * on the left edge. A grey vertical line marks mark_fa, and each curve's envelope value there
+ * box spans x in [DET_X0, DET_X0 + DET_PW), y in [DET_Y0, DET_Y0 + DET_PH). Both axes are
+ * logarithmic. y: log10 of the miss rate from ylo (whole decade, ylo <= 0.01, below every
+ * non-zero miss rate) at the bottom row DET_Y0 + DET_PH - 1 to 1 (100%) at the top row
+ * DET_Y0; a miss rate of 0 lies on the bottom edge. x: log10 of the false-alarm rate from lo
+ * to hi (whole decades, lo <= 0.1 and hi >= 10, chosen to hold every non-zero point); points
+ * with 0 false alarms per hour lie on the left edge. A grey vertical line marks mark_fa, and each curve's envelope value there
  * is a filled square, written in its legend entry as the hit rate.
  */
 #ifndef ST_VIZ_DET_H
@@ -26,8 +27,8 @@ typedef struct {
     const double *miss_rate;   /* (n) in [0, 1] */
 } det_curve_t;
 
-/* The x range the plot uses for these curves (decades lo < hi). */
-void det_plot_range(const det_curve_t *curves, int n_curves, double *lo, double *hi);
+/* The ranges the plot uses for these curves: x decades lo < hi, y decade ylo < 1. */
+void det_plot_range(const det_curve_t *curves, int n_curves, double *lo, double *hi, double *ylo);
 
 /* The envelope of c at false-alarm rate x: the lowest miss rate over points with
  * fa_per_hour <= x, or 1 when there is none. */

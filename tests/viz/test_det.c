@@ -40,13 +40,18 @@ static void load_csv(void)
     ck_assert_int_eq(np[0], 7);
 }
 
-/* The layout's mapping, written from det.h's description (x range 0.1 .. 1000 for this CSV). */
+/* The layout's mapping, written from det.h's description (x range 0.1 .. 1000 and y range
+ * 1% .. 100% for this CSV; both logarithmic). */
 static int col_of(double x)
 {
     if (x <= 0) return DET_X0;
     return DET_X0 + (int)lround((log10(x) + 1.0) / 4.0 * (DET_PW - 1));
 }
-static int row_of(double m) { return DET_Y0 + (int)lround((1.0 - m) * (DET_PH - 1)); }
+static int row_of(double m)
+{
+    if (m <= 0) return DET_Y0 + DET_PH - 1;
+    return DET_Y0 + (int)lround((1.0 - (log10(m) + 2.0) / 2.0) * (DET_PH - 1));
+}
 
 /* lowest miss rate among points with at most x false alarms per hour */
 static double envelope(int c, double x)
@@ -76,10 +81,11 @@ START_TEST(test_det_png_envelope)
     load_csv();
     det_curve_t cv[3];
     for (int c = 0; c < 3; c++) cv[c] = (det_curve_t){names[c], np[c], fa[c], miss[c]};
-    double lo, hi;
-    det_plot_range(cv, 3, &lo, &hi);
+    double lo, hi, ylo;
+    det_plot_range(cv, 3, &lo, &hi, &ylo);
     ck_assert_double_eq_tol(lo, 0.1, 1e-12);
     ck_assert_double_eq_tol(hi, 1000, 1e-9);
+    ck_assert_double_eq_tol(ylo, 0.01, 1e-12);
     ck_assert_double_eq_tol(det_envelope(&cv[0], 1.0), 0.55, 1e-12);
     ck_assert_double_eq_tol(det_envelope(&cv[0], 36.0), 0.25, 1e-12);
     char path[300], err[ST_ERR_LEN];

@@ -32,12 +32,14 @@ int main(int argc, char **argv)
     if (info.n_classes != mc->classes) return fprintf(stderr, "classify: %s: no class names\n", argv[1]), 1;
     mel_t *mel = mel_init(&fc, err);
     if (!mel) return fprintf(stderr, "classify: %s\n", err), 1;
+    mel_work_t *w = mel_work_init(mel, err);   // this thread's FFT plan and buffers
+    if (!w) return fprintf(stderr, "classify: %s\n", err), 1;
     float *clip = malloc((size_t)fc.clip_samples * sizeof *clip);            // (clip_samples)
     float *x = malloc((size_t)fc.n_mels * mel_frames(mel) * sizeof *x);     // (1, n_mels, frames)
     if (!clip || !x) return fprintf(stderr, "classify: out of memory\n"), 1;
     int rc = 0;
     for (int a = 2; a < argc; a++) {
-        if (audio_features(mel, argv[a], clip, x, err)) {
+        if (audio_features(mel, w, argv[a], clip, x, err)) {
             fprintf(stderr, "classify: %s\n", err);
             rc = 1;
             continue;
@@ -53,6 +55,7 @@ int main(int argc, char **argv)
         printf("%s,%s,%.6f\n", slash ? slash + 1 : argv[a], info.class_names[best], 1.0 / sum);
     }
     free(clip), free(x);
+    mel_work_free(w);
     mel_free(mel);
     model_free(m);
     ckpt_info_free(&info);

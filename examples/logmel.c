@@ -24,17 +24,20 @@ int main(int argc, char **argv)
     feat_config_default(&fc);
     mel_t *mel = mel_init(&fc, err);
     if (!mel) return fprintf(stderr, "logmel: %s\n", err), 1;
+    mel_work_t *w = mel_work_init(mel, err);   // this thread's FFT plan and buffers
+    if (!w) return fprintf(stderr, "logmel: %s\n", err), 1;
     size_t hw = (size_t)fc.n_mels * mel_frames(mel);
     float *clip = malloc((size_t)fc.clip_samples * sizeof *clip);   // (clip_samples)
     float *x = malloc(hw * sizeof *x);                              // (n_mels, frames)
     if (!clip || !x) return fprintf(stderr, "logmel: out of memory\n"), 1;
-    if (audio_features(mel, argv[1], clip, x, err)) return fprintf(stderr, "logmel: %s\n", err), 1;
+    if (audio_features(mel, w, argv[1], clip, x, err)) return fprintf(stderr, "logmel: %s\n", err), 1;
     FILE *o = fopen(argv[2], "wb");
     int bad = !o || fwrite(x, sizeof *x, hw, o) != hw;
     if (o && fclose(o)) bad = 1;
     if (bad) return fprintf(stderr, "logmel: %s: cannot write\n", argv[2]), 1;
     printf("%s: %d x %d\n", argv[1], fc.n_mels, mel_frames(mel));
     free(clip), free(x);
+    mel_work_free(w);
     mel_free(mel);
     return 0;
 }

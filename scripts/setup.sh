@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkgs=(gcc pkg-config meson ninja-build libsndfile1-dev libsamplerate0-dev libkissfft-dev
-      libopenblas-openmp-dev libpng-dev nettle-dev check espeak-ng sox valgrind)
+      libopenblas-openmp-dev libpng-dev nettle-dev check espeak-ng sox valgrind
+      libfftw3-dev)
 pkgs+=(python3-numpy python3-torch)   # the Python binding's tests (tests/python)
 if [[ "${1:-}" == "--torch" ]]; then
   pkgs+=(python3-torch python3-torchaudio python3-numpy)

@@ -86,7 +86,7 @@ int cmd_train(int argc, char **argv)
     rc = CLI_FAIL;
     so.sc.augment = o.tc.augment;
     so.sc.seed = o.tc.seed;
-    so.sc.quiet = o.quiet;
+    so.sc.log = o.quiet ? NULL : stderr;
     if (speech_data_open(&sd, &so, err)) goto fail;
     if (!(prog_args = speech_opts_canonical(&so))) {
         st_err(err, "out of memory");

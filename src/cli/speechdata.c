@@ -271,6 +271,6 @@ int speech_data_open_for(speech_data_t *s, speech_opts_t *o, const ckpt_info_t *
     if (!o->data) o->data = speech_demo_corpus();
     if (!o->data) return 1;
     o->sc.augment = 0;
-    o->sc.quiet = quiet;
+    o->sc.log = quiet ? NULL : stderr;
     return speech_data_open(s, o, err);
 }

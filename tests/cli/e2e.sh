@@ -143,6 +143,7 @@ interrupt() {   # dir signal
   wait "$pid"
   local rc=$?
   [[ -f "$1/last.ckpt" ]] || { fail "$1: no checkpoint before the signal"; return; }
+  [[ -z $(find "$1" "$data" -name '*.tmp.*') ]] || fail "$1: signal $2 left temporary files"
   [[ $(cat "$1/log.csv" 2>/dev/null | wc -l) -lt 4 ]] || fail "$1: the run finished before the signal (test too slow to interrupt)"
   "$st" train --resume "$1/last.ckpt" --threads 1 --quiet >/dev/null 2>"$1.err" || { cat "$1.err"; fail "$1: resume"; }
   cmp -s "$work/A/last.ckpt" "$1/last.ckpt" && cmp -s "$work/A/best.ckpt" "$1/best.ckpt" &&
@@ -152,6 +153,19 @@ interrupt() {   # dir signal
 }
 interrupt "$work/B" KILL
 interrupt "$work/C" INT
+
+# ---- writes cut short by the file size limit (SIGXFSZ): first the dataset's decode cache,
+# then (without the cache) the checkpoint; no temporary file stays behind in either folder
+rm -rf "$work/fsz" "$work/fsz2" "$work/fszdata" && cp -r "$data" "$work/fszdata" && rm -f "$work/fszdata"/.speechtrain-cache-*
+for run in "fsz" "fsz2 --no-cache"; do
+  set -- $run
+  ( ulimit -c 0 -f 8; exec "$st" train --data "$work/fszdata" --width 4 --batch 16 --threads 1 --quiet --epochs 1 --out "$work/$1" "${@:2}" ) >/dev/null 2>&1
+  rc=$?
+  left=$(find "$work/$1" "$work/fszdata" -name '*.tmp.*' 2>/dev/null | wc -l)
+  [[ $rc -eq 153 && $left -eq 0 ]] && ok "SIGXFSZ while writing ($1${2:+ $2}) leaves no temporary file" ||
+    fail "SIGXFSZ run $1: exit status $rc (expected 153), $left temporary files left"
+done
+rm -rf "$work/fszdata"
 
 # ---- bad input: non-zero status, one line on stderr, no crash (status < 128), no partial file
 expect_error() {   # description pattern args...
@@ -210,6 +224,27 @@ else
   fail "--force"
 fi
 expect_error "resume into another run's folder" "holds another run" train --resume "$work/run/last.ckpt" --out "$work/run_f" --quiet
+
+# ---- the run's best.ckpt goes with it: D stops after epoch 1 (12 steps of 16) plus 2 steps,
+# with a best.ckpt. Resuming a lone copy of its last.ckpt fails at once (not after the last
+# epoch); resuming into another folder brings best.ckpt along and reports what A reported;
+# a best.ckpt of another run in the folder is refused.
+rm -rf "$work/D" "$work/E" "$work/F" "$work/G"
+if "$st" train "${res[@]}" --max-steps 14 --out "$work/D" >/dev/null 2>&1 && [[ -f "$work/D/best.ckpt" ]]; then
+  mkdir -p "$work/E" && cp "$work/D/last.ckpt" "$work/E/"
+  expect_error "resume without the run's best.ckpt" "E/best.ckpt: missing" train --resume "$work/E/last.ckpt" --max-steps 0 --quiet
+  [[ ! -e "$work/E/log.csv" ]] || fail "the refused resume trained before failing"
+  if "$st" train --resume "$work/D/last.ckpt" --out "$work/F" --max-steps 0 --quiet >/dev/null 2>"$work/F.err"; then
+    [[ "$(head -1 "$work/F/test_report.txt")" == "$(head -1 "$work/A/test_report.txt")" ]] &&
+      ok "resume into another folder takes the run's best.ckpt along" || fail "resume into F: report differs from A's"
+  else
+    cat "$work/F.err"; fail "resume into another folder"
+  fi
+  cp -r "$work/D" "$work/G" && cp "$work/run/best.ckpt" "$work/G/best.ckpt"
+  expect_error "resume beside another run's best.ckpt" "G/best.ckpt: belongs to another run" train --resume "$work/G/last.ckpt" --max-steps 0 --quiet
+else
+  fail "run D (stopped after 14 steps)"
+fi
 
 # ---- bad flag values: status 2, one line naming the flag and the value (parsed before any work)
 expect_usage() {   # description pattern program args...

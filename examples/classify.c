@@ -31,8 +31,7 @@ int main(int argc, char **argv)
     const model_config_t *mc = model_config(m);
     if (info.n_classes != mc->classes) return fprintf(stderr, "classify: %s: no class names\n", argv[1]), 1;
     mel_t *mel = mel_init(&fc, err);
-    if (!mel) return fprintf(stderr, "classify: %s\n", err), 1;
-    mel_work_t *w = mel_work_init(mel, err);   // this thread's FFT plan and buffers
+    mel_work_t *w = mel ? mel_work_init(mel, err) : NULL;   // this thread's FFT scratch
     if (!w) return fprintf(stderr, "classify: %s\n", err), 1;
     float *clip = malloc((size_t)fc.clip_samples * sizeof *clip);            // (clip_samples)
     float *x = malloc((size_t)fc.n_mels * mel_frames(mel) * sizeof *x);     // (1, n_mels, frames)

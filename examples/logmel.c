@@ -23,8 +23,7 @@ int main(int argc, char **argv)
     feat_config_t fc;
     feat_config_default(&fc);
     mel_t *mel = mel_init(&fc, err);
-    if (!mel) return fprintf(stderr, "logmel: %s\n", err), 1;
-    mel_work_t *w = mel_work_init(mel, err);   // this thread's FFT plan and buffers
+    mel_work_t *w = mel ? mel_work_init(mel, err) : NULL;   // this thread's FFT scratch
     if (!w) return fprintf(stderr, "logmel: %s\n", err), 1;
     size_t hw = (size_t)fc.n_mels * mel_frames(mel);
     float *clip = malloc((size_t)fc.clip_samples * sizeof *clip);   // (clip_samples)

@@ -252,7 +252,7 @@ int cmd_predict(int argc, char **argv)
         fprintf(stderr, "speechtrain: predict: %ld more unreadable clips not listed\n", bad - PREDICT_MAX_REPORTED);
     if (nlong)
         fprintf(stderr, "speechtrain: predict: warning: %ld clip%s longer than the model's %d-sample window, labelled "
-                        "from their first %d samples only: %s%s\n",
+                        "from their first %d samples only (for keywords in long recordings use speechtrain detect): %s%s\n",
                 nlong, nlong == 1 ? " is" : "s are", S, S, long_names ? long_names : "",
                 nlong > PREDICT_MAX_REPORTED ? ", ..." : "");
     printf("wrote %s: %ld rows", out, n);

@@ -44,4 +44,13 @@ int run_log_add(run_log_t *l, const char *row, char *err);
 /* The header, then the rows of epochs 1..keep_epochs of an existing log (if any). */
 int run_log_load(run_log_t *l, const char *path, long keep_epochs, char *err);
 
+/* The step's global batch, for the ranks of a data-parallel run (dist.h) or one process: on
+ * entry x (B, chw) and lab (B) hold this rank's rows [lo, lo + nl) of dist_slice(B); on
+ * return y (B, K) and x hold those rows one-hot (with smooth) and, with a mixer, mixed with
+ * rng_derive(seed, mix stream, gstep) over the whole batch. Mixing first gathers every
+ * rank's rows so that partners come from all of them: each rank's rows are then exactly
+ * what one process would make of the whole batch. */
+int train_global_batch(mix_ctx_t *mix, uint64_t seed, long gstep, float *x, int *lab, float *y, int B,
+                       size_t chw, int K, float smooth, char *err);
+
 #endif

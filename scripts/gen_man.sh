@@ -20,6 +20,8 @@ verbatim() { sed -e 's/\\/\\\\/g' -e "s/^\([.']\)/\\\\\&\1/"; }
     if [ -n "$cmds" ]; then
         printf '.SH COMMANDS\n'
         for c in $cmds; do
+            # A command whose help the top-level --help already printed (train) is not repeated.
+            "$prog" --help | grep -qxF -- "$("$prog" "$c" --help | head -1)" && continue
             printf '.SS %s\n.nf\n' "$c"
             "$prog" "$c" --help | verbatim
             printf '.fi\n'

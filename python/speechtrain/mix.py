@@ -7,6 +7,7 @@ gives the same bytes as the C API (mix_init + rng_init(seed) + mix_apply).
 """
 import ctypes
 import os
+import threading
 
 import numpy as np
 
@@ -95,6 +96,8 @@ class RandomMix:
         self.reseed(seed)
         self._ctx, self._shape = None, None
         self.report = None
+        # ctypes releases the GIL during mix_apply, and a context is not thread-safe.
+        self._lock = threading.Lock()
 
     def reseed(self, seed=None, worker=None):
         """Restarts the random stream: rng_init(seed), or with worker=w the stream
@@ -138,14 +141,15 @@ class RandomMix:
         K = ya.shape[1]
         if n < 1:
             raise ValueError("x: the batch is empty")
-        self._worker_reseed()
-        ctx = self._context(n, C, H, W, K)
         err = _lib.err_buf()
         rep = _lib.mix_report_t()
-        if self._L.mix_apply(ctx, ctypes.byref(self._rng), _fptr(xa), _fptr(ya), n, ctypes.byref(rep), err):
-            _lib.raise_err(err, None)
-        self.report = {"mode": self._L.mix_mode_name(rep.mode).decode(), "lam": rep.lam,
-                       "perm": np.ctypeslib.as_array(rep.perm, (n,)).copy()}
+        with self._lock:
+            self._worker_reseed()
+            ctx = self._context(n, C, H, W, K)
+            if self._L.mix_apply(ctx, ctypes.byref(self._rng), _fptr(xa), _fptr(ya), n, ctypes.byref(rep), err):
+                _lib.raise_err(err, None)
+            self.report = {"mode": self._L.mix_mode_name(rep.mode).decode(), "lam": rep.lam,
+                           "perm": np.ctypeslib.as_array(rep.perm, (n,)).copy()}
         if ynew and torch_in:
             import torch
             return x, torch.from_numpy(ya)

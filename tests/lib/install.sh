@@ -128,6 +128,15 @@ assert ((y > 0).sum(1) <= 2).all()
 assert (y[np.arange(64), recs[:, 0]] > 0).all()
 " "$ex/batch.bin" "$ex/mix$seed.f32" || fail "mix_cifar seed $seed: output ($(cat "$ex/mix$seed.txt"))"
 done
+# The static libraries: our archives by path, the rest as pkg-config --static lists it; the
+# same bytes as the shared build.
+# shellcheck disable=SC2046,SC2086
+cc -std=c11 -O2 $san "$src/examples/mix_cifar.c" $(pkg-config --cflags speechtrain-mix) "$libdir/libspeechtrain-mix.a" \
+    "$libdir/libspeechtrain-common.a" $(pkg-config --libs --static speechtrain-mix | sed 's/-lspeechtrain-[a-z]*//g') \
+    -o "$ex/mix_cifar_static" || fail "mix_cifar does not link the static libraries"
+case $(ldd "$ex/mix_cifar_static") in *libspeechtrain*) fail "mix_cifar_static loads a shared speechtrain library" ;; esac
+"$ex/mix_cifar_static" "$ex/batch.bin" 64 1 "$ex/static.f32" >/dev/null || fail "mix_cifar_static"
+cmp -s "$ex/static.f32" "$ex/mix1.f32" || fail "the static build mixes other bytes than the shared one"
 "$ex/mix_cifar" "$ex/batch.bin" 64 1 "$ex/bad.f32" candidates=mixup,blend >"$ex/bad.txt" 2>&1 && fail "mix_cifar took candidate 'blend'"
 grep -q blend "$ex/bad.txt" || fail "mix_cifar: the error does not name 'blend': $(cat "$ex/bad.txt")"
 

@@ -15,6 +15,8 @@ command -v mpirun >/dev/null || { echo "FAIL: built with MPI but mpirun is missi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
 # no network probing on a CI box: shared memory and loopback only
 export OMPI_MCA_btl=self,vader,tcp OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
+# containers often forbid the cross-process memory copy (CMA) shared memory would use
+export OMPI_MCA_btl_vader_single_copy_mechanism=none
 # Under ASan, Open MPI's own allocations (kept until exit, many in unloaded plugins that no
 # suppression can name) would read as leaks: leak checking is off for the ranks only; the
 # one-process paths keep it in the other suites.
@@ -80,8 +82,10 @@ for _ in $(seq 100); do   # wait until both ranks train (rank 0 has written conf
   [[ -s "$work/kill/config.txt" ]] && break; sleep 0.1
 done
 sleep 1
-mp=$(pgrep -P "$tp" -x mpirun)
-victim=$([[ -n "$mp" ]] && pgrep -P "$mp" | tail -1)   # its children are the ranks
+# children of a process, from /proc (no procps needed)
+kids() { local f; for f in /proc/[0-9]*/stat; do awk -v pp="$1" '$4 == pp { print $1 }' "$f" 2>/dev/null; done; }
+mp=$(kids "$tp" | head -1)                           # timeout's child: mpirun
+victim=$([[ -n "$mp" ]] && kids "$mp" | tail -1)     # mpirun's children: the ranks
 if [[ -z "$victim" ]]; then fail "no rank to kill"; kill "$tp"; wait "$tp"; else
   kill -9 "$victim"
   wait "$tp"; rc=$?

@@ -5,11 +5,13 @@
 #     --local-bn they do not (so the comparison can tell);
 #   - imagetrain end to end with 2 ranks: stop + resume with 1 and with 2 ranks, the sharded
 #     test report equals a 1-process one, the same rank count resumes bit for bit;
+#   - speechtrain end to end with 2 ranks on a tiny sox-made corpus: stop + resume bit for bit,
+#     `speechtrain eval` in one process agrees with the run's sharded test report;
 #   - a rank killed mid-run: mpirun exits non-zero, nothing hangs.
 # Skips (77) only when built without MPI. Runs as root in CI (the OMPI_ALLOW_* variables).
-# usage: dist.sh TEST_DIST IMAGETRAIN CIFAR_DIR WORKDIR
+# usage: dist.sh TEST_DIST IMAGETRAIN SPEECHTRAIN CIFAR_DIR WORKDIR
 set -uo pipefail
-td=$1 it=$2 cifar=$3 work=$4
+td=$1 it=$2 st=$3 cifar=$4 work=$5
 "$td" built || { echo "built without MPI: skipped"; exit 77; }
 command -v mpirun >/dev/null || { echo "FAIL: built with MPI but mpirun is missing (openmpi-bin)"; exit 1; }
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
@@ -73,6 +75,36 @@ done
 "$it" --resume "$work/full/last.ckpt" --quiet >"$work/eval1.log" 2>&1 || { cat "$work/eval1.log"; fail "1-process report"; }
 cmp -s "$work/full_report.txt" "$work/full/test_report.txt" && ok "sharded test report equals the 1-process one" ||
   fail "sharded test report differs from 1 process"
+
+# ---- speechtrain end to end: a Speech Commands folder of sox tones (3 words x 6 speakers)
+mini() {
+  local d=$1 w s f=300
+  mkdir -p "$d/_background_noise_"
+  sox -n -r 16000 -c 1 -b 16 "$d/_background_noise_/white.wav" synth 4 whitenoise vol 0.1
+  : >"$d/validation_list.txt"; : >"$d/testing_list.txt"
+  for w in yes no cat; do
+    mkdir -p "$d/$w"
+    for s in 0 1 2 3 4 5; do
+      f=$((f + 37))
+      sox -n -r 16000 -c 1 -b 16 "$d/$w/s${s}a0b1c2_nohash_0.wav" synth 0.8 sine $f vol 0.5 pad 0.1 0.1
+      if [[ $s == 4 ]]; then echo "$w/s${s}a0b1c2_nohash_0.wav" >>"$d/validation_list.txt"; fi
+      if [[ $s == 5 ]]; then echo "$w/s${s}a0b1c2_nohash_0.wav" >>"$d/testing_list.txt"; fi
+    done
+  done
+}
+if ! mini "$work/sc" 2>"$work/sox.log"; then cat "$work/sox.log"; fail "making the sox corpus"; else
+  S=(train --data "$work/sc" --width 4 --batch 8 --epochs 2 --threads 1 --quiet)
+  mpi 2 "$st" "${S[@]}" --out "$work/sfull" >"$work/sfull.log" 2>&1 || { cat "$work/sfull.log"; fail "speechtrain 2 ranks"; }
+  mpi 2 "$st" "${S[@]}" --max-steps 2 --out "$work/sres" >"$work/sres.log" 2>&1 &&
+    mpi 2 "$st" train --resume "$work/sres/last.ckpt" --quiet >>"$work/sres.log" 2>&1 || { cat "$work/sres.log"; fail "speechtrain stop + resume"; }
+  "$td" compare "$work/sfull/last.ckpt" "$work/sres/last.ckpt" 0 && ok "speechtrain: 2 ranks resumed by 2 ranks: bit for bit" ||
+    fail "speechtrain: 2-rank resume is not bit for bit"
+  [[ $(grep -c '^test accuracy' "$work/sfull.log") -eq 1 ]] || fail "speechtrain: the result should be shown once"
+  if "$st" eval --model "$work/sfull/best.ckpt" --data "$work/sc" --split test --threads 1 --quiet --out "$work/sev" >"$work/sev.log" 2>&1; then
+    [[ "$(head -1 "$work/sev_report.txt")" == "$(head -1 "$work/sfull/test_report.txt")" ]] &&
+      ok "speechtrain: 1-process eval equals the 2-rank run's sharded test report" || fail "speechtrain: eval and the run's report differ"
+  else cat "$work/sev.log"; fail "speechtrain eval"; fi
+fi
 
 # ---- a rank dies: the others must not hang
 "${rank_env[@]}" timeout 60 mpirun --oversubscribe --bind-to none -np 2 "$it" "${A[@]}" --epochs 500 --force --out "$work/kill" \

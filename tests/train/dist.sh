@@ -109,6 +109,13 @@ if ! mini "$work/sc" 2>"$work/sox.log"; then cat "$work/sox.log"; fail "making t
   else cat "$work/sev.log"; fail "speechtrain eval"; fi
 fi
 
+# ---- a failure on rank 0 alone (its folder check; the others go on to wait in a collective)
+mpi 2 "$it" "${A[@]}" --out "$work/full" >"$work/refuse.log" 2>&1; rc=$?
+if [[ $rc -eq 124 ]]; then fail "a failure on rank 0 left the others hanging"
+elif [[ $rc -eq 0 ]]; then fail "training into a folder holding a run should fail"
+else grep -q 'holds a run already' "$work/refuse.log" && ok "rank 0's failure stops the run (status $rc) with its message" ||
+  { cat "$work/refuse.log"; fail "rank 0's failure message is missing"; }; fi
+
 # ---- a rank dies: the others must not hang
 "${rank_env[@]}" timeout 60 mpirun --oversubscribe --bind-to none -np 2 "$it" "${A[@]}" --epochs 500 --force --out "$work/kill" \
   >"$work/kill.log" 2>&1 &

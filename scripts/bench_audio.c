@@ -1,14 +1,15 @@
 /* bench_audio: log-mel throughput of our front end on the clips in an .npy (N, samples),
- * next to KissFFT's bare real-FFT cost for the same frames. Run by scripts/bench_audio.py;
+ * next to the bare real-FFT cost of the same frames on the build's FFT backend (audio/fft.h).
+ * Run by scripts/bench_audio.py;
  * prints "key value" lines (clips per second, best of --reps runs).
  *   bench_audio CLIPS.npy [--reps R] [--threads T] [--check OUT.npy] */
-#include <kiss_fftr.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "audio/fft.h"
 #include "audio/mel.h"
 #include "common/err.h"
 #include "common/npy.h"
@@ -50,7 +51,8 @@ int main(int argc, char **argv)
     feat_config_default(&c);
     c.clip_samples = (int)shape[1];
     mel_t *m = mel_init(&c, err);
-    if (!m) {
+    mel_work_t *w = m ? mel_work_init(m, err) : NULL;
+    if (!w) {
         fprintf(stderr, "bench_audio: %s\n", err);
         return 1;
     }
@@ -58,9 +60,9 @@ int main(int argc, char **argv)
     float *out = malloc((size_t)n * hw * sizeof *out);
 
     /* Bare FFT: the 32 (W) real FFTs a clip needs, on windowed-size slices of the data, no
-     * window, power, mel or dB. The lower bound for any front end built on KissFFT. */
-    kiss_fftr_cfg fft = kiss_fftr_alloc(c.n_fft, 0, NULL, NULL);
-    kiss_fft_cpx *spec = malloc((size_t)(c.n_fft / 2 + 1) * sizeof *spec);
+     * window, power, mel or dB. The lower bound for any front end built on this FFT. */
+    fft_real_t *fft = fft_real_init(c.n_fft, 0);
+    fft_cpx_t *spec = malloc((size_t)(c.n_fft / 2 + 1) * sizeof *spec);
     float *frame = malloc((size_t)c.n_fft * sizeof *frame);
     double best_fft = 1e30, best_one = 1e30, best_batch = 1e30;
     volatile float sink = 0;
@@ -73,11 +75,11 @@ int main(int argc, char **argv)
                 long start = (long)t * c.hop;
                 if (start + c.n_fft > c.clip_samples) start = c.clip_samples - c.n_fft;
                 memcpy(frame, x + (size_t)i * c.clip_samples + start, (size_t)c.n_fft * sizeof *frame);
-                kiss_fftr(fft, frame, spec);
+                fft_real_forward(fft, frame, spec);
                 sink += spec[1].r;
             }
         double t1 = now();
-        for (int i = 0; i < n; i++) mel_compute(m, x + (size_t)i * c.clip_samples, out + (size_t)i * hw);
+        for (int i = 0; i < n; i++) mel_compute(m, w, x + (size_t)i * c.clip_samples, out + (size_t)i * hw);
         double t2 = now();
         best_fft = t1 - t0 < best_fft ? t1 - t0 : best_fft;
         best_one = t2 - t1 < best_one ? t2 - t1 : best_one;
@@ -85,10 +87,14 @@ int main(int argc, char **argv)
     omp_set_num_threads(threads);
     for (int r = 0; r < reps; r++) {
         double t0 = now();
-        mel_compute_batch(m, x, n, out);
+        if (mel_compute_batch(m, x, n, out, err)) {
+            fprintf(stderr, "bench_audio: %s\n", err);
+            return 1;
+        }
         double t1 = now();
         best_batch = t1 - t0 < best_batch ? t1 - t0 : best_batch;
     }
+    printf("backend %s\n", fft_backend());
     printf("clips %d\n", n);
     printf("fft_bare_1thread %.1f\n", n / best_fft);
     printf("ours_1thread %.1f\n", n / best_one);
@@ -98,11 +104,12 @@ int main(int argc, char **argv)
         if (npy_write_f32(check, out, 3, s, err)) fprintf(stderr, "bench_audio: %s\n", err);
     }
     (void)sink;
-    kiss_fftr_free(fft);
+    fft_real_free(fft);
     free(spec);
     free(frame);
     free(out);
     free(x);
+    mel_work_free(w);
     mel_free(m);
     return 0;
 }

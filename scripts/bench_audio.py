@@ -1,13 +1,15 @@
 #!/usr/bin/python3
 """Log-mel speed: our front end vs torchaudio 0.13 on the same 1000 clips, in one run.
 
-  /usr/bin/python3 scripts/bench_audio.py [BUILD_DIR]      (default build/)
+  /usr/bin/python3 scripts/bench_audio.py [BUILD_DIR ...]   (default: build/, and build-fftw/ if built)
 
 Times torchaudio MelSpectrogram + the dB step (docs/reference.md §2) per clip and batched,
 with torch.set_num_threads(1) and (2); ours per clip on 1 thread and batched on 2 threads
-(build/src/audio/bench_audio); and KissFFT's bare 32 real FFTs per clip as the limit.
-Also checks that both produced the same features (max |diff| in network-input units).
-Last line: speedup vs torchaudio: N.NNx (our best over torchaudio's best)."""
+(BUILD_DIR/src/audio/bench_audio, once per build, so one run compares the FFT backends:
+meson -Dfft=kissfft|fftw); and the backend's bare 32 real FFTs per clip as the limit.
+Also checks that each produced the same features as torchaudio (max |diff| in network-input
+units). Last line: speedup vs torchaudio: N.NNx (BACKEND; ...) -- the best build's best over
+torchaudio's best, then the other builds'."""
 import os
 import subprocess
 import sys
@@ -20,10 +22,12 @@ import torchaudio
 
 N, REPS = 1000, 3
 root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-build = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "build")
-exe = os.path.join(build, "src", "audio", "bench_audio")
-if not os.path.exists(exe):
-    sys.exit("bench_audio: %s not built (meson compile -C %s)" % (exe, build))
+builds = sys.argv[1:] or [os.path.join(root, "build")] + [
+    b for b in [os.path.join(root, "build-fftw")] if os.path.exists(os.path.join(b, "build.ninja"))]
+exes = [os.path.join(b, "src", "audio", "bench_audio") for b in builds]
+for b, exe in zip(builds, exes):
+    if not os.path.exists(exe):
+        sys.exit("bench_audio: %s not built (meson compile -C %s)" % (exe, b))
 
 # 1000 speech-like clips: a few decaying harmonics plus noise, different per clip.
 rng = np.random.default_rng(0)
@@ -78,24 +82,38 @@ for th in (1, 2):
 torch.set_num_threads(1)
 ref = torch_batch().numpy()
 
-with tempfile.TemporaryDirectory() as d:
-    np.save(os.path.join(d, "clips.npy"), clips)
-    out = subprocess.run([exe, os.path.join(d, "clips.npy"), "--reps", str(REPS), "--threads", "2",
-                          "--check", os.path.join(d, "ours.npy")],
-                         check=True, capture_output=True, text=True).stdout
-    ours_feat = np.load(os.path.join(d, "ours.npy"))
-ours = dict((k, float(v)) for k, v in (l.split() for l in out.strip().splitlines()))
+
+
+def run_ours(exe):
+    with tempfile.TemporaryDirectory() as d:
+        np.save(os.path.join(d, "clips.npy"), clips)
+        out = subprocess.run([exe, os.path.join(d, "clips.npy"), "--reps", str(REPS), "--threads", "2",
+                              "--check", os.path.join(d, "ours.npy")],
+                             check=True, capture_output=True, text=True).stdout
+        feat = np.load(os.path.join(d, "ours.npy"))
+    kv = dict(l.split() for l in out.strip().splitlines())
+    name = kv.pop("backend")
+    return name, dict((k, float(v)) for k, v in kv.items()), feat
+
 
 for k, v in res.items():
     print("%-28s %8.1f clips/s" % (k, v))
-print("%-28s %8.1f clips/s  (32 bare 2048-point real FFTs per clip: the limit)" % ("kissfft_bare_1thread", ours["fft_bare_1thread"]))
-print("%-28s %8.1f clips/s" % ("ours_per_clip_1thread", ours["ours_1thread"]))
-print("%-28s %8.1f clips/s" % ("ours_batch_2threads", ours["ours_batch_2threads"]))
-overhead = ours["fft_bare_1thread"] / ours["ours_1thread"] - 1
-scaling = ours["ours_batch_2threads"] / ours["ours_1thread"]
-print("around-FFT overhead (1 thread): %+.1f%% of the bare FFT time (target <= 15%%)" % (100 * overhead))
-print("2-thread scaling: %.2fx (target >= 1.8x)" % scaling)
-print("features max |ours - torchaudio| (network input units): %.2e" % np.abs(ours_feat - ref).max())
-best_ours = max(ours["ours_1thread"], ours["ours_batch_2threads"])
 best_torch = max(res.values())
-print("speedup vs torchaudio: %.2fx" % (best_ours / best_torch))
+speedups = []
+for exe in exes:
+    name, ours, ours_feat = run_ours(exe)
+    print("-- backend %s (%s)" % (name, exe))
+    print("%-28s %8.1f clips/s  (32 bare 2048-point real FFTs per clip: the limit)" % ("fft_bare_1thread", ours["fft_bare_1thread"]))
+    print("%-28s %8.1f clips/s" % ("ours_per_clip_1thread", ours["ours_1thread"]))
+    print("%-28s %8.1f clips/s" % ("ours_batch_2threads", ours["ours_batch_2threads"]))
+    overhead = ours["fft_bare_1thread"] / ours["ours_1thread"] - 1
+    scaling = ours["ours_batch_2threads"] / ours["ours_1thread"]
+    print("around-FFT overhead (1 thread): %+.1f%% of the bare FFT time (target <= 15%%)" % (100 * overhead))
+    print("2-thread scaling: %.2fx (target >= 1.8x)" % scaling)
+    print("features max |ours - torchaudio| (network input units): %.2e" % np.abs(ours_feat - ref).max())
+    best_ours = max(ours["ours_1thread"], ours["ours_batch_2threads"])
+    print("%s speedup vs torchaudio: %.2fx" % (name, best_ours / best_torch))
+    speedups.append((best_ours / best_torch, name))
+speedups.sort(reverse=True)
+print("speedup vs torchaudio: %.2fx (%s)" % (speedups[0][0], "; ".join(
+    [speedups[0][1]] + ["%s %.2fx" % (n, v) for v, n in speedups[1:]])))

@@ -8,7 +8,13 @@ cd "$(dirname "$0")/.."
 
 pkgs=(gcc pkg-config meson ninja-build libsndfile1-dev libsamplerate0-dev libkissfft-dev
       libopenblas-openmp-dev libpng-dev nettle-dev check espeak-ng sox valgrind
-      libopenmpi-dev openmpi-bin)
+      libfftw3-dev libopenmpi-dev openmpi-bin)
+pkgs+=(python3-numpy python3-torch)   # the Python binding's tests (tests/python)
+# ONNX export (protobuf-c from ONNX's onnx.proto, shipped by python3-onnx) and its check in
+# ONNX Runtime (tests/onnx: onnxruntime-node through npm). NodeSource's nodejs bundles npm
+# and conflicts with Debian's npm package.
+pkgs+=(libprotobuf-c-dev protobuf-c-compiler python3-onnx nodejs)
+command -v npm >/dev/null || pkgs+=(npm)
 if [[ "${1:-}" == "--torch" ]]; then
   pkgs+=(python3-torch python3-torchaudio python3-numpy)
 fi
@@ -24,6 +30,13 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq
   $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" </dev/null
+fi
+
+if [[ ! -d tests/onnx/node_modules/onnxruntime-node ]]; then
+  echo "setup: npm ci in tests/onnx (ONNX Runtime for the ONNX export test)"
+  # The CPU build ships inside the package; skip its optional download of GPU libraries.
+  (cd tests/onnx && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error </dev/null) ||
+    echo "setup: npm ci failed (no registry?); the onnx test suite will try again and fail without it"
 fi
 
 if [[ ! -f build/build.ninja ]]; then

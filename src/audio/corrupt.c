@@ -2,9 +2,9 @@
 #include "audio/corrupt.h"
 
 #include "audio/augment.h"
+#include "audio/fft.h"
 #include "common/err.h"
 
-#include <kiss_fftr.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,9 +107,9 @@ int corrupt_convolve(float *clip, int n, const float *h, int len)
     int nfft = 2;
     while (nfft < n + len - 1) nfft *= 2;
     const int nb = nfft / 2 + 1;
-    kiss_fftr_cfg fw = kiss_fftr_alloc(nfft, 0, NULL, NULL), inv = kiss_fftr_alloc(nfft, 1, NULL, NULL);
-    kiss_fft_scalar *a = malloc((size_t)nfft * sizeof *a), *b = malloc((size_t)nfft * sizeof *b);
-    kiss_fft_cpx *A = malloc((size_t)nb * sizeof *A), *B = malloc((size_t)nb * sizeof *B);
+    fft_real_t *fw = fft_real_init(nfft, 0), *inv = fft_real_init(nfft, 1);
+    float *a = malloc((size_t)nfft * sizeof *a), *b = malloc((size_t)nfft * sizeof *b);
+    fft_cpx_t *A = malloc((size_t)nb * sizeof *A), *B = malloc((size_t)nb * sizeof *B);
     int rc = -1;
     if (!fw || !inv || !a || !b || !A || !B) goto done;
     double e0 = energy(clip, n);
@@ -117,22 +117,22 @@ int corrupt_convolve(float *clip, int n, const float *h, int len)
         a[i] = i < n ? clip[i] : 0;
         b[i] = i < len ? h[i] : 0;
     }
-    kiss_fftr(fw, a, A);
-    kiss_fftr(fw, b, B);
+    fft_real_forward(fw, a, A);
+    fft_real_forward(fw, b, B);
     for (int k = 0; k < nb; k++) {
-        kiss_fft_cpx p = {A[k].r * B[k].r - A[k].i * B[k].i, A[k].r * B[k].i + A[k].i * B[k].r};
+        fft_cpx_t p = {A[k].r * B[k].r - A[k].i * B[k].i, A[k].r * B[k].i + A[k].i * B[k].r};
         A[k] = p;
     }
-    kiss_fftri(inv, A, a);
+    fft_real_inverse(inv, A, a);
     double e1 = 0;
     for (int i = 0; i < n; i++) e1 += (double)a[i] * a[i];
-    /* kiss_fftri is unnormalised (a factor nfft); the RMS rescale absorbs it. */
+    /* the inverse FFT is unnormalised (a factor nfft); the RMS rescale absorbs it. */
     double g = e1 > 0 ? sqrt(e0 / e1) : 0;
     for (int i = 0; i < n; i++) clip[i] = (float)(a[i] * g);
     rc = 0;
 done:
-    kiss_fftr_free(fw);
-    kiss_fftr_free(inv);
+    fft_real_free(fw);
+    fft_real_free(inv);
     free(a), free(b), free(A), free(B);
     return rc;
 }

@@ -88,7 +88,7 @@ int cmd_train(int argc, char **argv)
     rc = CLI_FAIL;
     so.sc.augment = o.tc.augment;
     so.sc.seed = o.tc.seed;
-    so.sc.quiet = o.quiet || dist_rank() != 0;
+    so.sc.log = o.quiet || dist_rank() != 0 ? NULL : stderr;
     /* The first process on each machine decodes (or loads the decode cache), then the others
      * find the cache it wrote. */
     if (dist_local_rank() == 0 && speech_data_open(&sd, &so, err)) goto fail;

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BN_EPS 1e-5f
+#define BN_EPS MODEL_BN_EPS
 #define BN_MOMENTUM 0.1f
 /* Upper bound of the im2col buffer (floats) unless one image needs more: 16 Mi floats =
  * 64 MiB; big enough that the deep layers' GEMMs stay wide, small next to the activations. */

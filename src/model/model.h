@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/err.h"
+
 typedef struct {
     int in_ch;    /* input channels (1 for log-mel, 3 for images) */
     int classes;  /* output classes */
@@ -28,6 +30,9 @@ typedef struct {
 } model_config_t;
 
 typedef struct model model_t;
+
+/* Batch-norm epsilon of every BN layer (PyTorch's default). */
+#define MODEL_BN_EPS 1e-5f
 
 /* Builds the network with PyTorch's default initialisation drawn from rng_init(seed):
  * conv/linear weights kaiming-uniform(a=sqrt(5)) = U(-1/sqrt(fan_in), 1/sqrt(fan_in)),

@@ -117,6 +117,8 @@ int train_open(train_session_t **out, const train_config_t *c, const train_data_
         step0 = info.step;
         ckpt_info_free(&info);
         if (bad) goto fail;
+        if (!s->st.run_id[0]) run_id_new(&s->st, args);   /* a run from before run ids */
+        else if (step0 >= s->spe && s->rank == 0 && run_best_check(s->path_best, c->resume, &s->st, err)) goto fail;
         if (step0 < 0 || step0 > s->total_steps) {
             st_err(err, "%s: checkpoint is at step %ld, past the end of this %ld-step run", c->resume, step0,
                    s->total_steps);
@@ -124,6 +126,7 @@ int train_open(train_session_t **out, const train_config_t *c, const train_data_
         }
         if (run_log_load(&s->log, s->rank == 0 ? s->path_log : NULL, step0 / s->spe, err)) goto fail;
     } else {
+        run_id_new(&s->st, args);
         model_config_t mc = {.in_ch = d->c, .classes = K, .width = c->width, .h = d->h, .w = d->w};
         if (!(s->m = model_init(&mc, (int)nl_max, c->seed, err))) goto fail;
         if (run_log_load(&s->log, NULL, 0, err)) goto fail;
@@ -316,7 +319,9 @@ int train_report(train_session_t *s, char *err)
         ckpt_info_t bi;
         if (ckpt_load_into(s->path_best, s->m, &bi, err)) return -1;
         best_epoch = bi.epoch;
+        int foreign = run_id_check(s->path_best, bi.meta_text, &s->st, err);
         ckpt_info_free(&bi);
+        if (foreign) return -1;
     }
     dist_broadcast(model_params(s->m), model_num_params(s->m) * sizeof(float), 0);
     dist_broadcast(model_bn_stats(s->m), model_num_bn_stats(s->m) * sizeof(float), 0);

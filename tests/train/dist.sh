@@ -7,7 +7,8 @@
 #     test report equals a 1-process one, the same rank count resumes bit for bit;
 #   - speechtrain end to end with 2 ranks on a tiny sox-made corpus: stop + resume bit for bit,
 #     `speechtrain eval` in one process agrees with the run's sharded test report;
-#   - a rank killed mid-run: mpirun exits non-zero, nothing hangs.
+#   - a failure on rank 0 alone stops every rank with its message; a rank killed mid-run makes
+#     mpirun exit non-zero; nothing hangs.
 # Skips (77) only when built without MPI. Runs as root in CI (the OMPI_ALLOW_* variables).
 # usage: dist.sh TEST_DIST IMAGETRAIN SPEECHTRAIN CIFAR_DIR WORKDIR
 set -uo pipefail

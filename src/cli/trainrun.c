@@ -113,6 +113,9 @@ int trainrun_prepare(trainopts_t *o, const char *fallback, int *usage, char *err
     c->threads = train_set_threads(c->threads);
     int root = dist_rank() == 0;
     if (!o->quiet && root) warn_if_busy(c->threads);
+    if (!o->quiet && root && dist_size() > 1)
+        fprintf(stderr, "%s: data parallel: %d ranks, %d threads each, global batch %d\n", cli_prog(), dist_size(),
+                c->threads, c->batch);
     c->out_dir = train_run_dir(c->out_dir, c->resume, fallback, o->out_buf, sizeof o->out_buf);
     if (!root) return 0;   /* rank 0 alone writes the run folder; its checks stop the run */
     if (check_writable(c->out_dir, err)) return -1;

@@ -246,6 +246,11 @@ expect_usage "predict: --fallback without value" "--fallback: missing value" "$s
 expect_usage "features: out-of-range --n-mels" "--n-mels: 5000 is out of range" "$st" features "$wav" --n-mels 5000
 expect_usage "features: malformed --fmin" "--fmin: 'x' is not a number" "$st" features "$wav" --fmin x
 expect_usage "features: --out without value" "--out: missing value" "$st" features "$wav" --out
+expect_usage "train: odd --n-fft" "n_fft 3: must be even" "$st" train --data "$data" --out "$work/featbad" --n-fft 3
+expect_usage "train: --fmin above --fmax" "fmin 9000" "$st" train --data "$data" --out "$work/featbad" --fmin 9000
+expect_usage "train: clip shorter than the FFT" "clip length (1 samples)" "$st" train --data "$data" --out "$work/featbad" --clip-samples 1
+[[ ! -e "$work/featbad" ]] || fail "a bad feature setting left a run folder"
+"$st" eval --help | grep -q -- "--split NAME .*training" || fail "eval --help does not list the training split it accepts"
 if "$st" preview --help >/dev/null 2>&1; then
   expect_usage "preview: out-of-range --pairs" "--pairs: 17 is out of range" "$st" preview --out "$work/p.png" --pairs 17
   expect_usage "preview: --alpha without value" "--alpha: missing value" "$st" preview --out "$work/p.png" --alpha

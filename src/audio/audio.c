@@ -51,7 +51,8 @@ static sf_count_t mem_tell(void *u) { return ((memfile_t *)u)->pos; }
 
 /* libsndfile accepts a WAV whose data chunk runs past the end of the file and silently
  * shortens it, logging "data : <declared> (should be <actual>)". That is a truncated file
- * to us, unless the declared size is a streaming placeholder (0 or ~4 GiB). */
+ * to us, unless the declared size is a streaming placeholder (~4 GiB); a declared 0 is not
+ * truncation but gives no frames at all, which decode() refuses. */
 static int wav_truncated(SNDFILE *f, long long *declared, long long *actual)
 {
     char log[8192];

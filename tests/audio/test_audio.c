@@ -157,6 +157,47 @@ START_TEST(test_bad_files)
 }
 END_TEST
 
+/* What the WAV data chunk's declared size does (docs/audio.md): more than the file holds is
+ * truncation, less reads only the declared frames, 0 has no frames, 0xFFFFFFFF (a streaming
+ * writer's placeholder) reads to the end. s16.wav is mono 16-bit at 16 kHz. */
+START_TEST(test_data_chunk_sizes)
+{
+    FILE *f = fopen(fixture("formats/s16.wav"), "rb");
+    ck_assert_ptr_nonnull(f);
+    static unsigned char buf[65536];
+    size_t sz = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    ck_assert_int_eq(buf[22] | buf[23] << 8, 1);                     /* channels */
+    ck_assert_int_eq(buf[24] | buf[25] << 8 | buf[26] << 16, 16000); /* rate */
+    unsigned char *d = NULL;
+    for (size_t i = 12; !d && i + 8 <= sz; i++)
+        if (!memcmp(buf + i, "data", 4)) d = buf + i;
+    ck_assert_ptr_nonnull(d);
+    const size_t body = sz - (size_t)(d + 8 - buf);
+    const struct { uint32_t declared; long frames; const char *err; } cases[] = {
+        {(uint32_t)body, (long)body / 2, NULL},
+        {(uint32_t)body + 1000, 0, "truncated"},
+        {1000, 500, NULL},
+        {0, 0, "no audio frames"},
+        {0xFFFFFFFFu, (long)body / 2, NULL},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        memcpy(d + 4, &cases[k].declared, 4);
+        char err[ST_ERR_LEN] = "";
+        float *x = NULL;
+        long n = 0;
+        int rc = audio_read_mem(buf, sz, "chunk.wav", 16000, &x, &n, err);
+        if (cases[k].err) {
+            ck_assert_msg(rc == -1 && strstr(err, cases[k].err), "declared %u: rc %d, %s", cases[k].declared, rc, err);
+        } else {
+            ck_assert_msg(rc == 0, "declared %u: %s", cases[k].declared, err);
+            ck_assert_int_eq(n, cases[k].frames);
+            free(x);
+        }
+    }
+}
+END_TEST
+
 START_TEST(test_mem_equals_file)
 {
     FILE *f = fopen(fixture("formats/s24.wav"), "rb");
@@ -272,6 +313,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_resampled_tone);
     tcase_add_test(tc, test_clip_pad_and_truncate);
     tcase_add_test(tc, test_bad_files);
+    tcase_add_test(tc, test_data_chunk_sizes);
     tcase_add_test(tc, test_mem_equals_file);
     tcase_add_test(tc, test_speed_matches_np_interp);
     tcase_add_test(tc, test_shift);

@@ -15,7 +15,7 @@ ok() { echo "ok: $*"; }
 mkdir -p "$work"
 "$mk" tiny "$work/tiny" >/dev/null 2>"$work/make.log" || { cat "$work/make.log"; echo "FAIL: corpus"; exit 1; }
 data=$work/tiny/train
-rm -rf "$work/kw3" "$work/kwall" "$work/kwbad" "$work/run" "$work/A" "$work/B" "$work/C" "$work/sub.csv"
+rm -rf "$work/img" "$work/kw3" "$work/kwall" "$work/kwbad" "$work/run" "$work/A" "$work/B" "$work/C" "$work/sub.csv"
 common=(--data "$data" --width 4 --batch 16 --threads 1 --quiet)
 
 # ---- train, eval, predict
@@ -256,6 +256,16 @@ if "$st" preview --help >/dev/null 2>&1; then
   expect_usage "preview: --alpha without value" "--alpha: missing value" "$st" preview --out "$work/p.png" --alpha
 fi
 if [[ -n $it ]]; then
+  # a checkpoint of the other program is named as such on --resume (not "unknown option")
+  cifar=$(dirname "$0")/../fixtures/image/cifar10
+  if "$it" --data "$cifar" --width 1 --epochs 1 --batch 32 --threads 1 --quiet --out "$work/img" >"$work/img.log" 2>&1; then
+    expect_error "speechtrain --resume of an imagetrain checkpoint" "a checkpoint of imagetrain, not of speechtrain" train --resume "$work/img/last.ckpt" --quiet
+    "$it" --resume "$work/run/last.ckpt" --quiet >/dev/null 2>"$work/err.log" && fail "imagetrain resumed a speechtrain checkpoint"
+    grep -q "a checkpoint of speechtrain, not of imagetrain" "$work/err.log" && ok "imagetrain --resume of a speechtrain checkpoint: $(cat "$work/err.log")" ||
+      { cat "$work/err.log"; fail "imagetrain --resume of a speechtrain checkpoint"; }
+  else
+    cat "$work/img.log"; fail "imagetrain on the CIFAR fixture"
+  fi
   expect_usage "imagetrain: out-of-range --pad" "--pad: 17 is out of range" "$it" --pad 17
   expect_usage "imagetrain: malformed --val" "--val: 'x' is not a whole number" "$it" --val x
 fi

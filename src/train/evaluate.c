@@ -58,7 +58,11 @@ int train_evaluate(model_t *m, const train_data_t *d, int split, int batch, eval
     for (int s = 0; s < n; s += batch) {
         int nb = n - s < batch ? n - s : batch;
         for (int i = 0; i < nb; i++) idx[i] = s + i;
-        d->batch(d->ctx, split, idx, nb, 0, 0, x, lab);
+        if (d->batch(d->ctx, split, idx, nb, 0, 0, x, lab, err)) {
+            free(x), free(idx), free(lab);
+            eval_report_free(r);
+            return -1;
+        }
         model_forward(m, x, nb, 0);
         const float *z = model_logits(m);
         for (int i = 0; i < nb; i++) {

@@ -41,29 +41,39 @@ typedef struct {
     int shuffle;          /* 0: items in order every epoch */
     uint64_t seed;
     long nan_from_epoch;  /* batches of this epoch and later contain a NaN (-1: never) */
+    long fail_order_epoch; /* order fails from this epoch on (-1: never) */
+    long fail_batch_at;    /* training batches after this many fail (-1: never) */
+    long batches;          /* training batches served */
 } mem_t;
 
 static int mem_count(void *ctx, int split) { return ((mem_t *)ctx)->n[split]; }
-static void mem_order(void *ctx, int split, long epoch, int *order, int len)
+static int mem_order(void *ctx, int split, long epoch, int *order, int len, char *err)
 {
     mem_t *m = ctx;
+    if (m->fail_order_epoch >= 0 && epoch >= m->fail_order_epoch && split == 0)
+        return st_err(err, "order: made to fail at epoch %ld", epoch);
     for (int i = 0; i < len; i++) order[i] = i;
     if (m->shuffle && split == 0) {
         rng_t r;
         rng_derive(&r, m->seed, 77, (uint64_t)epoch);
         rng_shuffle(&r, order, len);
     }
+    return 0;
 }
 static int g_chw = 0;
-static void mem_batch(void *ctx, int split, const int *idx, int n, long epoch, int augment, float *x, int *labels)
+static int mem_batch(void *ctx, int split, const int *idx, int n, long epoch, int augment, float *x, int *labels,
+                     char *err)
 {
     mem_t *m = ctx;
     (void)augment;
+    if (m->fail_batch_at >= 0 && split == 0 && m->batches++ >= m->fail_batch_at)
+        return st_err(err, "batch: made to fail after %ld batches", m->fail_batch_at);
     for (int i = 0; i < n; i++) {
         memcpy(x + (size_t)i * g_chw, m->x[split] + (size_t)idx[i] * g_chw, (size_t)g_chw * sizeof *x);
         labels[i] = m->y[split][idx[i]];
     }
     if (m->nan_from_epoch >= 0 && epoch >= m->nan_from_epoch && split == 0) x[0] = NAN;
+    return 0;
 }
 
 static const char *const names5[] = {"a", "b", "c", "d", "e"};
@@ -103,7 +113,7 @@ START_TEST(test_loop_matches_pytorch)
     float *pred = load_f32(fx("loop_eval_pred.npy"), &npred);
     int y[6];
     for (int i = 0; i < 6; i++) y[i] = (int)lab[i];
-    mem_t m = {.n = {6, 0, 6}, .x = {x, x, x}, .y = {y, y, y}, .nan_from_epoch = -1};
+    mem_t m = {.n = {6, 0, 6}, .x = {x, x, x}, .y = {y, y, y}, .nan_from_epoch = -1, .fail_order_epoch = -1, .fail_batch_at = -1};
     train_data_t d = mem_data(&m, 1, 8, 10, 5);
     char err[ST_ERR_LEN];
     /* Start from PyTorch's initial parameters: a step-0 checkpoint, then resume from it. */
@@ -213,7 +223,7 @@ START_TEST(test_resume_bit_identical)
     static int y[N], yv[NV];
     make_blobs(x, y, N, C * H * W, K, 5);
     make_blobs(xv, yv, NV, C * H * W, K, 6);
-    mem_t m = {.n = {N, NV, NV}, .x = {x, xv, xv}, .y = {y, yv, yv}, .shuffle = 1, .seed = 3, .nan_from_epoch = -1};
+    mem_t m = {.n = {N, NV, NV}, .x = {x, xv, xv}, .y = {y, yv, yv}, .shuffle = 1, .seed = 3, .nan_from_epoch = -1, .fail_order_epoch = -1, .fail_batch_at = -1};
     train_data_t d = mem_data(&m, C, H, W, K);
     char err[ST_ERR_LEN];
     train_config_t c;
@@ -269,7 +279,7 @@ START_TEST(test_nan_stops_run)
     static float x[N * C * H * W];
     static int y[N];
     make_blobs(x, y, N, C * H * W, K, 9);
-    mem_t m = {.n = {N, 0, 0}, .x = {x, x, x}, .y = {y, y, y}, .shuffle = 1, .seed = 1, .nan_from_epoch = -1};
+    mem_t m = {.n = {N, 0, 0}, .x = {x, x, x}, .y = {y, y, y}, .shuffle = 1, .seed = 1, .nan_from_epoch = -1, .fail_order_epoch = -1, .fail_batch_at = -1};
     train_data_t d = mem_data(&m, C, H, W, K);
     char err[ST_ERR_LEN] = "";
     train_config_t c;
@@ -288,6 +298,56 @@ START_TEST(test_nan_stops_run)
     ck_assert_int_eq(train_run(&c, &d, &stopped, err), -1);
     ck_assert_msg(strstr(err, "NaN") && strstr(err, "epoch 2") && strstr(err, "last.ckpt"), "message: %s", err);
     ck_assert_msg(files_equal(tmp("runN/last.ckpt"), tmp("runN/good.ckpt")), "last.ckpt was overwritten");
+}
+END_TEST
+
+/* A data source that fails (out of memory, say) stops the run with its message and leaves
+ * the last checkpoint as it was: the batch mid-epoch, the order at an epoch's start. */
+START_TEST(test_data_error_stops_run)
+{
+    enum { N = 12, C = 1, H = 8, W = 8, K = 3 };
+    static float x[N * C * H * W];
+    static int y[N];
+    make_blobs(x, y, N, C * H * W, K, 9);
+    mem_t m = {.n = {N, 0, 0}, .x = {x, x, x}, .y = {y, y, y}, .shuffle = 1, .seed = 1, .nan_from_epoch = -1, .fail_order_epoch = -1, .fail_batch_at = -1};
+    train_data_t d = mem_data(&m, C, H, W, K);
+    char err[ST_ERR_LEN] = "";
+    train_config_t c;
+    quiet_config(&c, tmp("runD"));
+    c.epochs = 3, c.batch = 4, c.width = 4, c.no_mix = 1, c.max_steps = 3;
+    ck_assert_int_eq(train_config_finish(&c, err), 0);
+    int stopped;
+    ck_assert_msg(train_run(&c, &d, &stopped, err) == 0, "%s", err);   /* one good epoch */
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", tmp("runD/last.ckpt"), tmp("runD/good.ckpt"));
+    ck_assert_int_eq(system(cmd), 0);
+    c.max_steps = 0;
+    c.resume = tmp("runD/last.ckpt");
+    m.batches = 0;
+    m.fail_batch_at = 1;   /* the second batch of epoch 2 */
+    ck_assert_int_eq(train_run(&c, &d, &stopped, err), -1);
+    ck_assert_msg(strstr(err, "made to fail after 1 batches"), "message: %s", err);
+    ck_assert_msg(files_equal(tmp("runD/last.ckpt"), tmp("runD/good.ckpt")), "last.ckpt was overwritten");
+    m.fail_batch_at = -1;
+    m.fail_order_epoch = 1;
+    ck_assert_int_eq(train_run(&c, &d, &stopped, err), -1);
+    ck_assert_msg(strstr(err, "order: made to fail at epoch 1"), "message: %s", err);
+    ck_assert_msg(files_equal(tmp("runD/last.ckpt"), tmp("runD/good.ckpt")), "last.ckpt was overwritten");
+    /* evaluation stops on a failing batch too */
+    m.fail_order_epoch = -1;
+    m.n[2] = N;
+    model_t *mdl = NULL;
+    ckpt_info_t info;
+    ck_assert_msg(ckpt_load(tmp("runD/last.ckpt"), &mdl, 8, &info, err) == 0, "%s", err);
+    ckpt_info_free(&info);
+    eval_report_t r;
+    ck_assert_msg(train_evaluate(mdl, &d, TRAIN_SPLIT_TEST, 8, &r, err) == 0, "%s", err);
+    eval_report_free(&r);
+    m.batches = 0;
+    m.fail_batch_at = 0;
+    ck_assert_int_eq(train_evaluate(mdl, &d, TRAIN_SPLIT_TRAIN, 8, &r, err), -1);
+    ck_assert_msg(strstr(err, "made to fail"), "message: %s", err);
+    model_free(mdl);
 }
 END_TEST
 
@@ -334,6 +394,7 @@ int main(void)
     tcase_add_test(tc, test_loop_matches_pytorch);
     tcase_add_test(tc, test_resume_bit_identical);
     tcase_add_test(tc, test_nan_stops_run);
+    tcase_add_test(tc, test_data_error_stops_run);
     tcase_add_test(tc, test_report_files);
     suite_add_tcase(s, tc);
     int status = check_run(s);

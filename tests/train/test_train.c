@@ -147,7 +147,17 @@ START_TEST(test_loop_matches_pytorch)
         double e = fabs(p[i] - pend[i]) / (1e-3 + fabs(pend[i]));
         if (e > worst) worst = e;
     }
-    ck_assert_msg(worst < 2e-3, "parameters differ from PyTorch by %g (relative)", worst);
+    ck_assert_msg(worst < 1e-3, "parameters differ from PyTorch by %g (relative)", worst);
+    /* The update p - p0 as a whole, which weight decay and momentum are a visible part of:
+     * measured 8e-6 relative here, 2.6e-3 with weight decay left out, 2.7e-2 with momentum
+     * 0.89 for 0.9 (the elementwise bound above passes without weight decay at 4e-3). */
+    double du = 0, dref = 0;
+    for (size_t i = 0; i < npar; i++) {
+        double u = (double)p[i] - p0[i], v = (double)pend[i] - p0[i];
+        du += (u - v) * (u - v);
+        dref += v * v;
+    }
+    ck_assert_msg(sqrt(du / dref) < 1e-4, "the update differs from PyTorch's by %g (relative norm)", sqrt(du / dref));
     ck_assert_uint_eq(model_num_bn_stats(out), nbn);
     const float *b = model_bn_stats(out);
     for (size_t i = 0; i < nbn; i++) ck_assert_double_eq_tol(b[i], bn[i], 1e-3 * (1 + fabs(bn[i])));
@@ -260,6 +270,27 @@ START_TEST(test_resume_bit_identical)
         snprintf(bb, sizeof bb, "%s/best.ckpt", runs[k]);
         ck_assert_msg(files_equal(la, last), "last.ckpt after resume differs from the uninterrupted run");
         ck_assert_msg(files_equal(ba, bb), "best.ckpt after resume differs from the uninterrupted run");
+        /* log.csv up to val_acc: the interrupted epoch's train_loss/train_acc come from the
+         * running sums restored on resume, so they match only when those are restored */
+        char lb[1024];
+        snprintf(la, sizeof la, "%s/log.csv", tmp("runA"));
+        snprintf(lb, sizeof lb, "%s/log.csv", runs[k]);
+        FILE *fa = fopen(la, "r"), *fb = fopen(lb, "r");
+        ck_assert(fa && fb);
+        char ra[512], rb[512];
+        int rows = 0;
+        while (fgets(ra, sizeof ra, fa)) {
+            ck_assert_msg(fgets(rb, sizeof rb, fb) != NULL, "%s: missing rows", lb);
+            for (int col = 0, i = 0; ra[i]; i++)   /* cut after the 6th column */
+                if (ra[i] == ',' && ++col == 6) ra[i] = 0;
+            for (int col = 0, i = 0; rb[i]; i++)
+                if (rb[i] == ',' && ++col == 6) rb[i] = 0;
+            ck_assert_msg(!strcmp(ra, rb), "log.csv after resume: '%s', uninterrupted: '%s'", rb, ra);
+            rows++;
+        }
+        ck_assert_int_eq(rows, 4);
+        fclose(fa);
+        fclose(fb);
     }
     /* A different seed really changes the result (so the comparison above can fail). */
     train_config_t e = c;

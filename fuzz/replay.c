@@ -1,13 +1,15 @@
 /* replay.c: main() for the normal (non-libFuzzer) build of a fuzz target: feeds every file
  * named on the command line, or found directly inside a folder named there, to
  * LLVMFuzzerTestOneInput once. The test suite runs it over fuzz/corpus/<target>, so seeds
- * and the crashers found so far are replayed by every build (ASan included). */
+ * and the crashers found so far are replayed by every build (ASan included). An input that
+ * runs for more than 60 s kills the replay (SIGALRM): no input may hang. */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -23,7 +25,9 @@ static int replay_file(const char *path)
     }
     fclose(f);
     if (!buf) return fprintf(stderr, "%s: out of memory\n", path), -1;
+    alarm(60);
     LLVMFuzzerTestOneInput(buf, n);
+    alarm(0);
     free(buf);
     return 0;
 }

@@ -36,9 +36,14 @@ for t in "${targets[@]}"; do
   esac
 done
 [[ $secs -gt 0 ]] || exit 0
+failed=()
 for t in "${targets[@]}"; do
   mkdir -p "fuzz/work/$t" "fuzz/corpus/$t"
   echo "== $t: $secs s"
   "$out/fuzz_$t" -max_total_time="$secs" -max_len=65536 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
-    -timeout=20 -print_final_stats=1 -artifact_prefix="fuzz/crash-$t-" "fuzz/work/$t" "fuzz/corpus/$t" || true
+    -timeout=20 -print_final_stats=1 -artifact_prefix="fuzz/crash-$t-" "fuzz/work/$t" "fuzz/corpus/$t" ||
+    failed+=("$t")
 done
+# A crash, leak, timeout or out-of-memory stops that target (the next one still runs).
+[[ ${#failed[@]} -eq 0 ]] || { echo "fuzz: stopped on an input in: ${failed[*]} (see fuzz/crash-*)"; exit 1; }
+echo "fuzz: no crash in ${targets[*]}"

@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 
 pkgs=(gcc pkg-config meson ninja-build libsndfile1-dev libsamplerate0-dev libkissfft-dev
       libopenblas-openmp-dev libpng-dev nettle-dev check espeak-ng sox valgrind)
+pkgs+=(clang libclang-rt-14-dev libomp-14-dev)   # fuzz/run.sh (libFuzzer, OpenMP for clang)
 if [[ "${1:-}" == "--torch" ]]; then
   pkgs+=(python3-torch python3-torchaudio python3-numpy)
 fi

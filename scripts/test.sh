@@ -26,4 +26,8 @@ if [[ ! -f build-valgrind/build.ninja ]]; then
 fi
 meson compile -C build-valgrind
 meson test -C build-valgrind --setup valgrind --suite small --print-errorlogs --num-processes "$jobs"
+
+echo "== fuzz smoke: every libFuzzer target for 10 s (fuzz/run.sh)"
+fuzz/run.sh 10 >fuzz/smoke.log 2>&1 || { tail -60 fuzz/smoke.log; exit 1; }
+grep -E '^==|DONE|^fuzz:' fuzz/smoke.log
 echo "test.sh: all passed"

@@ -157,16 +157,23 @@ START_TEST(test_bad_files)
 }
 END_TEST
 
+/* The bytes of a fixture file (at most cap). */
+static size_t read_fixture(const char *name, unsigned char *buf, size_t cap)
+{
+    FILE *f = fopen(fixture(name), "rb");
+    ck_assert_ptr_nonnull(f);
+    size_t sz = fread(buf, 1, cap, f);
+    fclose(f);
+    return sz;
+}
+
 /* What the WAV data chunk's declared size does (docs/audio.md): more than the file holds is
  * truncation, less reads only the declared frames, 0 has no frames, 0xFFFFFFFF (a streaming
  * writer's placeholder) reads to the end. s16.wav is mono 16-bit at 16 kHz. */
 START_TEST(test_data_chunk_sizes)
 {
-    FILE *f = fopen(fixture("formats/s16.wav"), "rb");
-    ck_assert_ptr_nonnull(f);
     static unsigned char buf[65536];
-    size_t sz = fread(buf, 1, sizeof buf, f);
-    fclose(f);
+    size_t sz = read_fixture("formats/s16.wav", buf, sizeof buf);
     ck_assert_int_eq(buf[22] | buf[23] << 8, 1);                     /* channels */
     ck_assert_int_eq(buf[24] | buf[25] << 8 | buf[26] << 16, 16000); /* rate */
     unsigned char *d = NULL;
@@ -200,11 +207,8 @@ END_TEST
 
 START_TEST(test_mem_equals_file)
 {
-    FILE *f = fopen(fixture("formats/s24.wav"), "rb");
-    ck_assert_ptr_nonnull(f);
     static unsigned char buf[65536];
-    size_t sz = fread(buf, 1, sizeof buf, f);
-    fclose(f);
+    size_t sz = read_fixture("formats/s24.wav", buf, sizeof buf);
     char err[ST_ERR_LEN];
     float *a, *b;
     long na, nb;

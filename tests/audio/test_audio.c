@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "audio/audio.h"
 #include "audio/augment.h"
@@ -205,6 +208,39 @@ START_TEST(test_data_chunk_sizes)
 }
 END_TEST
 
+/* An 88-byte FLAC (found by fuzz/run.sh audio, kept in fuzz/corpus/audio) whose header
+ * promises 268439456 frames: decoding must cost what decodes, not a 1 GB buffer up front.
+ * A child with 256 MB of data segment tries it (skipped under ASan, whose shadow memory the
+ * limit would break). */
+START_TEST(test_header_frames_do_not_allocate)
+{
+#ifndef __SANITIZE_ADDRESS__
+    char path[4096];
+    snprintf(path, sizeof path, "%s/../../fuzz/corpus/audio/regress-oom-59185c3cb1f7", fixtures);
+    static unsigned char buf[256];
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "%s missing", path);
+    size_t sz = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    ck_assert_uint_eq(sz, 88);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        struct rlimit rl = {256u << 20, 256u << 20};
+        setrlimit(RLIMIT_DATA, &rl);
+        char err[ST_ERR_LEN];
+        float *x;
+        long n;
+        int rc = audio_read_mem(buf, sz, "hostile.flac", 16000, &x, &n, err);
+        _exit(rc == -1 && strstr(err, "truncated") ? 0 : strstr(err, "out of memory") ? 2 : 1);
+    }
+    int st = 0;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %d (2: out of memory)", st);
+#endif
+}
+END_TEST
+
 START_TEST(test_mem_equals_file)
 {
     static unsigned char buf[65536];
@@ -318,6 +354,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_clip_pad_and_truncate);
     tcase_add_test(tc, test_bad_files);
     tcase_add_test(tc, test_data_chunk_sizes);
+    tcase_add_test(tc, test_header_frames_do_not_allocate);
     tcase_add_test(tc, test_mem_equals_file);
     tcase_add_test(tc, test_speed_matches_np_interp);
     tcase_add_test(tc, test_shift);

@@ -301,30 +301,46 @@ START_TEST(test_resume_bit_identical)
 }
 END_TEST
 
-/* A loss that becomes NaN stops the run with a message; the last good checkpoint stays.
- * (The run resumes from a good checkpoint onto data that holds a NaN from epoch 2 on; a
- * checkpoint with NaN weights is refused by ckpt_load itself, see test_ckpt.) */
-START_TEST(test_nan_stops_run)
+/* One good epoch of a 12-item, 3-class source into folder `run` (max_steps 3 of 9), its
+ * last.ckpt copied to good.ckpt, and c set to resume from it for the rest: what the tests of
+ * runs that must stop keeping their last checkpoint start from. */
+static train_data_t good_epoch(mem_t *m, train_config_t *c, const char *run)
 {
     enum { N = 12, C = 1, H = 8, W = 8, K = 3 };
     static float x[N * C * H * W];
     static int y[N];
     make_blobs(x, y, N, C * H * W, K, 9);
-    mem_t m = {.n = {N, 0, 0}, .x = {x, x, x}, .y = {y, y, y}, .shuffle = 1, .seed = 1, .nan_from_epoch = -1, .fail_order_epoch = -1, .fail_batch_at = -1};
-    train_data_t d = mem_data(&m, C, H, W, K);
-    char err[ST_ERR_LEN] = "";
-    train_config_t c;
-    quiet_config(&c, tmp("runN"));
-    c.epochs = 3, c.batch = 4, c.width = 4, c.no_mix = 1, c.max_steps = 3;
-    ck_assert_int_eq(train_config_finish(&c, err), 0);
+    *m = (mem_t){.n = {N, 0, 0}, .x = {x, x, x}, .y = {y, y, y}, .shuffle = 1, .seed = 1, .nan_from_epoch = -1,
+                 .fail_order_epoch = -1, .fail_batch_at = -1};
+    train_data_t d = mem_data(m, C, H, W, K);
+    static char last[1024];   /* c->resume points here */
+    char err[ST_ERR_LEN] = "", good[1024];
+    quiet_config(c, run);
+    c->epochs = 3, c->batch = 4, c->width = 4, c->no_mix = 1, c->max_steps = 3;
+    ck_assert_int_eq(train_config_finish(c, err), 0);
     int stopped;
-    ck_assert_msg(train_run(&c, &d, &stopped, err) == 0, "%s", err);   /* one good epoch */
+    ck_assert_msg(train_run(c, &d, &stopped, err) == 0, "%s", err);   /* one good epoch */
     ck_assert_int_eq(stopped, 1);
-    char cmd[1200];
-    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", tmp("runN/last.ckpt"), tmp("runN/good.ckpt"));
+    snprintf(last, sizeof last, "%s/last.ckpt", run);
+    snprintf(good, sizeof good, "%s/good.ckpt", run);
+    char cmd[2200];
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", last, good);
     ck_assert_int_eq(system(cmd), 0);
-    c.max_steps = 0;
-    c.resume = tmp("runN/last.ckpt");
+    c->max_steps = 0;
+    c->resume = last;
+    return d;
+}
+
+/* A loss that becomes NaN stops the run with a message; the last good checkpoint stays.
+ * (The run resumes from a good checkpoint onto data that holds a NaN from epoch 2 on; a
+ * checkpoint with NaN weights is refused by ckpt_load itself, see test_ckpt.) */
+START_TEST(test_nan_stops_run)
+{
+    mem_t m;
+    train_config_t c;
+    train_data_t d = good_epoch(&m, &c, tmp("runN"));
+    char err[ST_ERR_LEN] = "";
+    int stopped;
     m.nan_from_epoch = 1;
     ck_assert_int_eq(train_run(&c, &d, &stopped, err), -1);
     ck_assert_msg(strstr(err, "NaN") && strstr(err, "epoch 2") && strstr(err, "last.ckpt"), "message: %s", err);
@@ -336,24 +352,12 @@ END_TEST
  * the last checkpoint as it was: the batch mid-epoch, the order at an epoch's start. */
 START_TEST(test_data_error_stops_run)
 {
-    enum { N = 12, C = 1, H = 8, W = 8, K = 3 };
-    static float x[N * C * H * W];
-    static int y[N];
-    make_blobs(x, y, N, C * H * W, K, 9);
-    mem_t m = {.n = {N, 0, 0}, .x = {x, x, x}, .y = {y, y, y}, .shuffle = 1, .seed = 1, .nan_from_epoch = -1, .fail_order_epoch = -1, .fail_batch_at = -1};
-    train_data_t d = mem_data(&m, C, H, W, K);
-    char err[ST_ERR_LEN] = "";
+    enum { N = 12 };
+    mem_t m;
     train_config_t c;
-    quiet_config(&c, tmp("runD"));
-    c.epochs = 3, c.batch = 4, c.width = 4, c.no_mix = 1, c.max_steps = 3;
-    ck_assert_int_eq(train_config_finish(&c, err), 0);
+    train_data_t d = good_epoch(&m, &c, tmp("runD"));
+    char err[ST_ERR_LEN] = "";
     int stopped;
-    ck_assert_msg(train_run(&c, &d, &stopped, err) == 0, "%s", err);   /* one good epoch */
-    char cmd[1200];
-    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", tmp("runD/last.ckpt"), tmp("runD/good.ckpt"));
-    ck_assert_int_eq(system(cmd), 0);
-    c.max_steps = 0;
-    c.resume = tmp("runD/last.ckpt");
     m.batches = 0;
     m.fail_batch_at = 1;   /* the second batch of epoch 2 */
     ck_assert_int_eq(train_run(&c, &d, &stopped, err), -1);

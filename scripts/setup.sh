@@ -19,6 +19,7 @@ if ((torch)); then
   # ONNX Runtime (tests/onnx: onnxruntime-node through npm). NodeSource's nodejs bundles npm
   # and conflicts with Debian's npm package.
   pkgs+=(python3-torch python3-torchaudio python3-numpy nodejs)
+  pkgs+=(clang libclang-rt-14-dev libomp-14-dev)   # fuzz/run.sh (libFuzzer, OpenMP for clang)
   command -v npm >/dev/null || pkgs+=(npm)
 fi
 

@@ -37,4 +37,8 @@ fi
 meson compile -C build-fftw test_audio test_mel test_sc test_netinput test_robust
 meson test -C build-fftw --no-rebuild --print-errorlogs --num-processes "$jobs" \
   audio mel speechcommands netinput robust
+
+echo "== fuzz smoke: every libFuzzer target for 10 s (fuzz/run.sh)"
+fuzz/run.sh 10 >fuzz/smoke.log 2>&1 || { tail -60 fuzz/smoke.log; exit 1; }
+grep -E '^==|DONE|^fuzz:' fuzz/smoke.log
 echo "test.sh: all passed"

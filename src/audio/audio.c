@@ -51,7 +51,8 @@ static sf_count_t mem_tell(void *u) { return ((memfile_t *)u)->pos; }
 
 /* libsndfile accepts a WAV whose data chunk runs past the end of the file and silently
  * shortens it, logging "data : <declared> (should be <actual>)". That is a truncated file
- * to us, unless the declared size is a streaming placeholder (0 or ~4 GiB). */
+ * to us, unless the declared size is a streaming placeholder (~4 GiB); a declared 0 is not
+ * truncation but gives no frames at all, which decode() refuses. */
 static int wav_truncated(SNDFILE *f, long long *declared, long long *actual)
 {
     char log[8192];
@@ -90,18 +91,32 @@ static int decode(SNDFILE *f, const SF_INFO *info, const char *name, float **out
     const int ch = info->channels;
     const long want = (long)info->frames;
     const long block = 4096;
-    float *mono = malloc((size_t)want * sizeof *mono);
+    /* The output grows with what really decodes: a header may promise 2^29 frames in a file
+     * of 88 bytes (a FLAC found by the fuzzer), and that must not cost gigabytes up front. */
+    long cap = want < 65536 ? want : 65536;
+    float *mono = malloc((size_t)cap * sizeof *mono);
     float *buf = malloc((size_t)block * (size_t)ch * sizeof *buf);
     if (!mono || !buf) {
         free(mono);
         free(buf);
-        return st_err(err, "%s: out of memory for %ld frames", name, want);
+        return st_err(err, "%s: out of memory for %ld frames", name, cap);
     }
     long got = 0;
     while (got < want) {
         long req = want - got < block ? want - got : block;
         sf_count_t r = sf_readf_float(f, buf, req);
         if (r <= 0) break;
+        if (got + r > cap) {
+            long nc = cap * 2 < want ? cap * 2 : want;
+            float *grown = realloc(mono, (size_t)nc * sizeof *mono);
+            if (!grown) {
+                free(mono);
+                free(buf);
+                return st_err(err, "%s: out of memory for %ld frames", name, nc);
+            }
+            mono = grown;
+            cap = nc;
+        }
         for (sf_count_t i = 0; i < r; i++) {
             /* Sum in double so that averaging many channels does not lose bits. */
             double s = 0;

@@ -6,11 +6,11 @@
 #ifdef ST_FFT_FFTW
 
 #include <fftw3.h>
-#include <pthread.h>
 #include <string.h>
 
-/* FFTW's planner (plan creation and destruction) is not thread-safe; execution is. */
-static pthread_mutex_t planner_lock = PTHREAD_MUTEX_INITIALIZER;
+/* FFTW's planner (plan creation and destruction) is not thread-safe; execution is. The
+ * planner calls run in one named OpenMP critical section (the project's one thread runtime;
+ * libgomp's lock also serialises threads that OpenMP did not start). */
 
 struct fft_real {
     int n, inverse;
@@ -27,14 +27,15 @@ fft_real_t *fft_real_init(int n, int inverse)
     fft_real_t *f = calloc(1, sizeof *f);
     if (!f) return NULL;
     f->n = n, f->inverse = inverse;
-    pthread_mutex_lock(&planner_lock);
-    f->rbuf = fftwf_malloc((size_t)n * sizeof *f->rbuf);
-    f->cbuf = fftwf_malloc((size_t)(n / 2 + 1) * sizeof *f->cbuf);
-    /* FFTW_ESTIMATE does not touch the arrays and picks the same plan every run. */
-    if (f->rbuf && f->cbuf)
-        f->plan = inverse ? fftwf_plan_dft_c2r_1d(n, f->cbuf, f->rbuf, FFTW_ESTIMATE)
-                          : fftwf_plan_dft_r2c_1d(n, f->rbuf, f->cbuf, FFTW_ESTIMATE);
-    pthread_mutex_unlock(&planner_lock);
+#pragma omp critical(fftw_planner)
+    {
+        f->rbuf = fftwf_malloc((size_t)n * sizeof *f->rbuf);
+        f->cbuf = fftwf_malloc((size_t)(n / 2 + 1) * sizeof *f->cbuf);
+        /* FFTW_ESTIMATE does not touch the arrays and picks the same plan every run. */
+        if (f->rbuf && f->cbuf)
+            f->plan = inverse ? fftwf_plan_dft_c2r_1d(n, f->cbuf, f->rbuf, FFTW_ESTIMATE)
+                              : fftwf_plan_dft_r2c_1d(n, f->rbuf, f->cbuf, FFTW_ESTIMATE);
+    }
     if (!f->plan) {
         fft_real_free(f);
         return NULL;
@@ -45,11 +46,12 @@ fft_real_t *fft_real_init(int n, int inverse)
 void fft_real_free(fft_real_t *f)
 {
     if (!f) return;
-    pthread_mutex_lock(&planner_lock);
-    if (f->plan) fftwf_destroy_plan(f->plan);
-    fftwf_free(f->rbuf);
-    fftwf_free(f->cbuf);
-    pthread_mutex_unlock(&planner_lock);
+#pragma omp critical(fftw_planner)
+    {
+        if (f->plan) fftwf_destroy_plan(f->plan);
+        fftwf_free(f->rbuf);
+        fftwf_free(f->cbuf);
+    }
     free(f);
 }
 

@@ -456,36 +456,39 @@ void sc_waveform(const sc_dataset_t *d, int split, int i, long epoch, float *cli
     free(work);
 }
 
-void sc_batch(const sc_dataset_t *d, int split, const int *idx, int n, long epoch, float *x, int *labels)
+int sc_batch(const sc_dataset_t *d, int split, const int *idx, int n, long epoch, float *x, int *labels,
+             char *err)
 {
     const int L = d->fc.clip_samples;
     const size_t hw = (size_t)d->fc.n_mels * mel_frames(d->mel);
-#pragma omp parallel
+    int oom = 0;
+#pragma omp parallel reduction(| : oom)
     {
         float *clip = malloc((size_t)L * 2 * sizeof *clip);
         mel_work_t *w = mel_work_init(d->mel, NULL);
+        oom = !clip || !w;
 #pragma omp for schedule(dynamic, 2)
         for (int j = 0; j < n; j++) {
             if (labels) labels[j] = sc_label(d, split, idx[j]);
             if (clip && w) {
                 waveform(d, split, idx[j], epoch, clip, clip + L);
                 mel_compute(d->mel, w, clip, x + j * hw);
-            } else { /* out of memory for 200 KB of scratch: a blank input, not a crash */
-                memset(x + j * hw, 0, hw * sizeof *x);
             }
         }
         mel_work_free(w);
         free(clip);
     }
+    if (oom) return st_err(err, "batch: out of memory (%zu bytes of scratch per thread)", (size_t)L * 2 * sizeof(float));
+    return 0;
 }
 
-void sc_epoch_order(const sc_dataset_t *d, int split, long epoch, int *order, int len)
+int sc_epoch_order(const sc_dataset_t *d, int split, long epoch, int *order, int len, char *err)
 {
     const split_t *p = &d->split[split];
-    if (p->n == 0 || len <= 0) return;
+    if (p->n == 0 || len <= 0) return 0;
     if (split != SC_TRAIN) {
         for (int k = 0; k < len; k++) order[k] = k % p->n;
-        return;
+        return 0;
     }
     rng_t r;
     rng_derive(&r, d->opt.seed ^ TAG_ORDER, (uint64_t)epoch, UINT64_MAX);
@@ -498,7 +501,7 @@ void sc_epoch_order(const sc_dataset_t *d, int split, long epoch, int *order, in
             int c = present[rng_below(&r, (uint64_t)np)];
             order[k] = p->by_class[c][rng_below(&r, (uint64_t)p->class_n[c])];
         }
-        return;
+        return 0;
     }
     for (int k = 0; k < len; k += p->n) {
         int m = len - k < p->n ? len - k : p->n;
@@ -506,13 +509,11 @@ void sc_epoch_order(const sc_dataset_t *d, int split, long epoch, int *order, in
             rng_permutation(&r, order + k, p->n);
         } else { /* a partial last round: the first m of a fresh permutation */
             int *tmp = malloc((size_t)p->n * sizeof *tmp);
-            if (!tmp) {
-                for (int j = 0; j < m; j++) order[k + j] = j;
-                return;
-            }
+            if (!tmp) return st_err(err, "epoch order: out of memory (%d items)", p->n);
             rng_permutation(&r, tmp, p->n);
             memcpy(order + k, tmp, (size_t)m * sizeof *tmp);
             free(tmp);
         }
     }
+    return 0;
 }

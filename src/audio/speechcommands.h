@@ -87,13 +87,15 @@ void sc_waveform(const sc_dataset_t *d, int split, int i, long epoch, float *cli
  * end the dataset uses. */
 const float *sc_noise(const sc_dataset_t *d, long *len);
 const mel_t *sc_mel(const sc_dataset_t *d);
-/* Network inputs x (n, 1, H, W) and labels for items idx[0..n-1] of split. */
-void sc_batch(const sc_dataset_t *d, int split, const int *idx, int n, long epoch, float *x,
-              int *labels);
+/* Network inputs x (n, 1, H, W) and labels for items idx[0..n-1] of split. 0, or -1 with err
+ * when the scratch memory cannot be had (x is then not to be used). */
+int sc_batch(const sc_dataset_t *d, int split, const int *idx, int n, long epoch, float *x,
+             int *labels, char *err);
 /* order[0..len-1]: for training, concatenated shuffles of 0..count-1 seeded by (seed, epoch),
  * or, with balance on, class-balanced draws with replacement (a class uniformly, then an
- * item of it uniformly); for validation/test, 0..count-1 repeated. */
-void sc_epoch_order(const sc_dataset_t *d, int split, long epoch, int *order, int len);
+ * item of it uniformly); for validation/test, 0..count-1 repeated. 0, or -1 with err when
+ * out of memory. */
+int sc_epoch_order(const sc_dataset_t *d, int split, long epoch, int *order, int len, char *err);
 void sc_free(sc_dataset_t *d);
 
 /* Like sc_batch for an evaluation split, with waveform corruption `kind` at `severity`

@@ -1,4 +1,4 @@
-/* cmd_eval.c: `speechtrain eval --model CKPT [--data DIR] [--split validation|test]`. */
+/* cmd_eval.c: `speechtrain eval --model CKPT [--data DIR] [--split validation|test|training]`. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,12 +11,12 @@
 
 static void eval_help(void)
 {
-    printf("usage: speechtrain eval --model CKPT [--data DIR] [--split validation|test] [options]\n\n"
+    printf("usage: speechtrain eval --model CKPT [--data DIR] [--split validation|test|training] [options]\n\n"
            "Accuracy, per-class accuracy and the confusion matrix of a checkpoint on one split of a\n"
            "Speech Commands folder. The feature settings come from the checkpoint.\n\n"
            "  --model CKPT         checkpoint (e.g. runs/demo/best.ckpt)\n"
            "  --data DIR           Speech Commands folder [the one the checkpoint was trained on]\n"
-           "  --split NAME         validation or test [test]\n"
+           "  --split NAME         validation, test or training [test]\n"
            "  --out PREFIX         also write PREFIX_report.txt, PREFIX_per_class.csv, PREFIX_confusion.csv\n"
            "  --batch N            batch size [256]\n"
            "  --threads N          threads (0 = all cores) [0]\n"
@@ -59,7 +59,7 @@ int cmd_eval(int argc, char **argv)
     else if (!strcmp(split_name, "test") || !strcmp(split_name, "testing")) split = TRAIN_SPLIT_TEST;
     else if (!strcmp(split_name, "train") || !strcmp(split_name, "training")) split = TRAIN_SPLIT_TRAIN;
     else {
-        snprintf(err, sizeof err, "--split: '%s' is not one of validation, test", split_name);
+        snprintf(err, sizeof err, "--split: '%s' is not one of validation, test, training", split_name);
         return cli_fail(2, err);
     }
     train_set_threads(threads);

@@ -73,7 +73,9 @@ int cmd_train(int argc, char **argv)
     if (demo) {   /* the demo preset, under the flags given */
         o.tc.width = DEMO_WIDTH, o.tc.epochs = DEMO_EPOCHS, o.tc.batch = DEMO_BATCH, o.tc.lr = DEMO_LR;
     }
-    if (parse_all(&o, &so, n_saved, saved, err) || parse_all(&o, &so, n, args, err)) goto fail;
+    if (parse_all(&o, &so, n_saved, saved, err) || parse_all(&o, &so, n, args, err) ||
+        speech_opts_check(&so, err))
+        goto fail;
     if (demo && !(so.data = speech_demo_corpus())) {
         st_err(err, "no --data given and the demo corpus datasets/demo is missing; make it with "
                     "'datasets/make_corpus.sh demo' (scripts/demo.sh does everything), or point --data "

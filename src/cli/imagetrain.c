@@ -41,18 +41,20 @@ static int src_count(void *ctx, int split)
     return s->data.n[CIFAR_TEST];
 }
 
-static void src_order(void *ctx, int split, long epoch, int *order, int len)
+static int src_order(void *ctx, int split, long epoch, int *order, int len, char *err)
 {
     const source_t *s = ctx;
+    (void)err; /* nothing can fail */
     for (int i = 0; i < len; i++) order[i] = i;
-    if (split != TRAIN_SPLIT_TRAIN) return;
+    if (split != TRAIN_SPLIT_TRAIN) return 0;
     rng_t r;
     rng_derive(&r, s->seed ^ TAG_ORDER, (uint64_t)epoch, 0);
     rng_shuffle(&r, order, len);
+    return 0;
 }
 
-static void src_batch(void *ctx, int split, const int *idx, int n, long epoch, int augment,
-                      float *x, int *labels)
+static int src_batch(void *ctx, int split, const int *idx, int n, long epoch, int augment,
+                     float *x, int *labels, char *err)
 {
     const source_t *s = ctx;
     int part = split == TRAIN_SPLIT_TEST ? CIFAR_TEST : CIFAR_TRAIN;
@@ -73,6 +75,8 @@ static void src_batch(void *ctx, int split, const int *idx, int n, long epoch, i
         image_normalize(x + (size_t)j * CIFAR_PIXELS, img, CIFAR_C, CIFAR_H * CIFAR_W, s->mean, s->std);
         labels[j] = s->data.label[part][item];
     }
+    (void)err; /* everything is in memory: nothing can fail */
+    return 0;
 }
 
 static void usage(FILE *f, const train_config_t *c)

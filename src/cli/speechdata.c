@@ -118,23 +118,30 @@ char *speech_opts_canonical(const speech_opts_t *o)
 }
 
 static int sd_count(void *ctx, int split) { return sc_count(((speech_data_t *)ctx)->ds, split); }
-static void sd_order(void *ctx, int split, long epoch, int *order, int len)
+static int sd_order(void *ctx, int split, long epoch, int *order, int len, char *err)
 {
-    sc_epoch_order(((speech_data_t *)ctx)->ds, split, epoch, order, len);
+    return sc_epoch_order(((speech_data_t *)ctx)->ds, split, epoch, order, len, err);
 }
-static void sd_batch(void *ctx, int split, const int *idx, int n, long epoch, int augment, float *x, int *labels)
+static int sd_batch(void *ctx, int split, const int *idx, int n, long epoch, int augment, float *x, int *labels,
+                    char *err)
 {
     /* Augmentation was switched on or off for the whole dataset at open (sc_options_t). */
     (void)augment;
-    sc_batch(((speech_data_t *)ctx)->ds, split, idx, n, epoch, x, labels);
+    return sc_batch(((speech_data_t *)ctx)->ds, split, idx, n, epoch, x, labels, err);
+}
+
+int speech_opts_check(const speech_opts_t *o, char *err)
+{
+    char e2[ST_ERR_LEN];
+    if (feat_config_check(&o->feat, e2)) return st_err(err, "feature settings: %s", e2);
+    return 0;
 }
 
 int speech_data_open(speech_data_t *s, speech_opts_t *o, char *err)
 {
     memset(s, 0, sizeof *s);
     if (!o->data) return st_err(err, "--data: no data folder given");
-    char e2[ST_ERR_LEN];
-    if (feat_config_check(&o->feat, e2)) return st_err(err, "feature settings: %s", e2);
+    if (speech_opts_check(o, err)) return -1;
     struct stat st;
     if (stat(o->data, &st) != 0 || !S_ISDIR(st.st_mode))
         return st_err(err, "--data %s: not a folder", o->data);

@@ -22,6 +22,9 @@ void speech_opts_default(speech_opts_t *o);
  * features != 0, dataset flags only when dataset != 0. */
 int speech_opts_parse(speech_opts_t *o, int argc, char **argv, int *i, int features, int dataset, char *err);
 void speech_opts_help(FILE *f, int features, int dataset);
+/* Checks the feature settings as a whole (n_fft against the clip, fmin < fmax, ...): a bad
+ * combination is a usage error, found before any work. -1 with err. */
+int speech_opts_check(const speech_opts_t *o, char *err);
 
 /* Canonical args of the speech flags (one per line), malloc'd. */
 char *speech_opts_canonical(const speech_opts_t *o);

@@ -22,7 +22,18 @@ int trainrun_saved_args(int argc, char **argv, char ***saved, int *n, char *err)
     *saved = NULL;
     *n = 0;
     const char *resume = opt_find("--resume", argc, argv);
-    return resume ? train_resume_args(resume, saved, n, err) : 0;
+    if (!resume || train_resume_args(resume, saved, n, err)) return resume ? -1 : 0;
+    /* A run of the other program saved its own data flags (speechtrain always --sample-rate,
+     * imagetrain always --dataset): name the kind instead of failing on its first flag. */
+    int image = !strcmp(cli_prog(), "imagetrain");
+    int other = 0;
+    for (int i = 0; i < *n; i++) other |= !strcmp((*saved)[i], image ? "--sample-rate" : "--dataset");
+    if (!other) return 0;
+    text_lines_free(*saved);
+    *saved = NULL;
+    *n = 0;
+    return st_err(err, "--resume %s: a checkpoint of %s, not of %s", resume,
+                  image ? "speechtrain" : "imagetrain", cli_prog());
 }
 
 /* Our step syncs its threads hundreds of times (every OpenMP region and GEMM); when other

@@ -24,18 +24,21 @@ enum { C = 1, H = 32, W = 32, K = 12 };
 static int g_n;
 
 static int src_count(void *ctx, int split) { return (void)ctx, split == TRAIN_SPLIT_TRAIN ? g_n : 0; }
-static void src_order(void *ctx, int split, long epoch, int *order, int len)
+static int src_order(void *ctx, int split, long epoch, int *order, int len, char *err)
 {
-    (void)ctx, (void)split, (void)epoch;
+    (void)ctx, (void)split, (void)epoch, (void)err;
     for (int i = 0; i < len; i++) order[i] = i;
+    return 0;
 }
-static void src_batch(void *ctx, int split, const int *idx, int n, long epoch, int augment, float *x, int *labels)
+static int src_batch(void *ctx, int split, const int *idx, int n, long epoch, int augment, float *x, int *labels,
+                     char *err)
 {
-    (void)ctx, (void)split, (void)epoch, (void)augment;
+    (void)ctx, (void)split, (void)epoch, (void)augment, (void)err;
     for (int i = 0; i < n; i++) {
         for (int j = 0; j < C * H * W; j++) x[(size_t)i * C * H * W + j] = sinf(0.1f * (float)(idx[i] * 31 + j));
         labels[i] = idx[i] % K;
     }
+    return 0;
 }
 
 static int cmp_d(const void *a, const void *b)

@@ -61,7 +61,11 @@ int train_evaluate(model_t *m, const train_data_t *d, int split, int batch, eval
     for (long s = 0; s < cnt; s += batch) {
         int nb = cnt - s < batch ? (int)(cnt - s) : batch;
         for (int i = 0; i < nb; i++) idx[i] = (int)(lo + s + i);
-        d->batch(d->ctx, split, idx, nb, 0, 0, x, lab);
+        if (d->batch(d->ctx, split, idx, nb, 0, 0, x, lab, err)) {
+            free(x), free(idx), free(lab);
+            eval_report_free(r);
+            return -1;
+        }
         model_forward(m, x, nb, 0);
         const float *z = model_logits(m);
         for (int i = 0; i < nb; i++) {

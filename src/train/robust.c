@@ -140,7 +140,7 @@ int robust_evaluate(model_t *m, const robust_data_t *rd, int split, const robust
         for (int s = 0; s < n; s += batch) {
             int nb = n - s < batch ? n - s : batch;
             for (int i = 0; i < nb; i++) b.idx[i] = s + i;
-            d->batch(d->ctx, split, b.idx, nb, 0, 0, b.x, b.lab);
+            if (d->batch(d->ctx, split, b.idx, nb, 0, 0, b.x, b.lab, err)) goto done;
             memset(b.y, 0, (size_t)nb * K * sizeof *b.y);
             for (int i = 0; i < nb; i++) b.y[(size_t)i * K + b.lab[i]] = 1.0f;
             model_forward(m, b.x, nb, 0);
@@ -191,7 +191,7 @@ int robust_evaluate(model_t *m, const robust_data_t *rd, int split, const robust
         for (int s = 0; s < n; s += batch) {
             int nb = n - s < batch ? n - s : batch;
             for (int i = 0; i < nb; i++) b.idx[i] = s + i;
-            d->batch(d->ctx, split, b.idx, nb, 0, 0, b.x, b.lab);
+            if (d->batch(d->ctx, split, b.idx, nb, 0, 0, b.x, b.lab, err)) goto done;
             for (int i = 0; i < nb; i++) {
                 rng_t g;
                 rng_derive(&g, c->seed ^ TAG_OCCL, (uint64_t)o, (uint64_t)b.idx[i]);

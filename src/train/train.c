@@ -170,16 +170,17 @@ int train_pending(const train_session_t *s) { return s->epoch < s->c->epochs; }
 model_t *train_model(train_session_t *s) { return s->m; }
 
 /* Draws the epoch's order and starts its clock, before its first step in this session. */
-static void begin_epoch(train_session_t *s)
+static int begin_epoch(train_session_t *s, char *err)
 {
     if (s->s == 0) s->st.loss_sum = s->st.acc_sum = 0, s->st.seen = 0;
-    s->d->order(s->d->ctx, TRAIN_SPLIT_TRAIN, s->epoch, s->order, (int)s->n_train);
+    if (s->d->order(s->d->ctx, TRAIN_SPLIT_TRAIN, s->epoch, s->order, (int)s->n_train, err)) return -1;
     s->order_ready = 1;
     s->samples = 0;
     s->t_start = now_s();
     s->lr_first = lr_at(s, s->epoch * s->spe);
     train_event_t ev = {.kind = TRAIN_EV_EPOCH_BEGIN, .step = s->s};
     emit(s, &ev);
+    return 0;
 }
 
 int train_step(train_session_t *s, char *err)
@@ -187,14 +188,15 @@ int train_step(train_session_t *s, char *err)
     const train_config_t *c = s->c;
     const train_data_t *d = s->d;
     if (!train_pending(s) || s->s >= s->spe) return 0;
-    if (!s->order_ready) begin_epoch(s);
+    if (!s->order_ready && begin_epoch(s, err)) return -1;
     const int B = s->B, K = d->n_classes;
     const float smooth = (float)c->label_smoothing;
     long gstep = s->epoch * s->spe + s->s;
     const size_t chw = (size_t)d->c * d->h * d->w;
     const long lo = s->lo, nl = s->nl;
-    d->batch(d->ctx, TRAIN_SPLIT_TRAIN, s->order + s->s * B + lo, (int)nl, s->epoch, c->augment, s->x + lo * chw,
-             s->lab + lo);
+    if (d->batch(d->ctx, TRAIN_SPLIT_TRAIN, s->order + s->s * B + lo, (int)nl, s->epoch, c->augment, s->x + lo * chw,
+                 s->lab + lo, err))
+        return -1;
     if (train_global_batch(s->mix, c->seed, gstep, s->x, s->lab, s->y, B, chw, K, smooth, err)) return -1;
     const float *x = s->x + lo * chw, *y = s->y + lo * K;
     model_forward(s->m, x, (int)nl, 1);
@@ -277,7 +279,7 @@ int train_checkpoint(train_session_t *s, char *err)
 int train_end_epoch(train_session_t *s, char *err)
 {
     const train_config_t *c = s->c;
-    if (!s->order_ready) begin_epoch(s);   /* resumed exactly at an epoch's end */
+    if (!s->order_ready && begin_epoch(s, err)) return -1; /* resumed exactly at an epoch's end */
     double val_loss = NAN, val_acc = NAN;
     if (s->n_val > 0) {
         eval_report_t r;

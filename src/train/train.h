@@ -43,11 +43,13 @@ typedef struct {
     int (*count)(void *ctx, int split);
     /* order <- the items of `split` for `epoch`, len = count(split): a permutation (or a
      * balanced draw); must depend only on the data source's seed, split and epoch. */
-    void (*order)(void *ctx, int split, long epoch, int *order, int len);
+    int (*order)(void *ctx, int split, long epoch, int *order, int len, char *err);
     /* x (n, c, h, w) and labels (n) of items idx[0..n); augment only when asked; any
      * randomness derives from (seed, epoch, item) so the result is thread-count free. */
-    void (*batch)(void *ctx, int split, const int *idx, int n, long epoch, int augment,
-                  float *x, int *labels);
+    int (*batch)(void *ctx, int split, const int *idx, int n, long epoch, int augment,
+                 float *x, int *labels, char *err);
+    /* Both return 0, or -1 with err (out of memory, say): the loop or evaluation stops with
+     * that error (a training run keeps its last checkpoint), never goes on with made-up data. */
     /* "key=value\n" lines saved in checkpoints (feature and data settings); eval/predict
      * compare them to refuse a checkpoint made for other settings. May be NULL. */
     const char *meta;

@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "audio/audio.h"
 #include "audio/augment.h"
@@ -157,13 +160,93 @@ START_TEST(test_bad_files)
 }
 END_TEST
 
-START_TEST(test_mem_equals_file)
+/* The bytes of a fixture file (at most cap). */
+static size_t read_fixture(const char *name, unsigned char *buf, size_t cap)
 {
-    FILE *f = fopen(fixture("formats/s24.wav"), "rb");
+    FILE *f = fopen(fixture(name), "rb");
     ck_assert_ptr_nonnull(f);
+    size_t sz = fread(buf, 1, cap, f);
+    fclose(f);
+    return sz;
+}
+
+/* What the WAV data chunk's declared size does (docs/audio.md): more than the file holds is
+ * truncation, less reads only the declared frames, 0 has no frames, 0xFFFFFFFF (a streaming
+ * writer's placeholder) reads to the end. s16.wav is mono 16-bit at 16 kHz. */
+START_TEST(test_data_chunk_sizes)
+{
     static unsigned char buf[65536];
+    size_t sz = read_fixture("formats/s16.wav", buf, sizeof buf);
+    ck_assert_int_eq(buf[22] | buf[23] << 8, 1);                     /* channels */
+    ck_assert_int_eq(buf[24] | buf[25] << 8 | buf[26] << 16, 16000); /* rate */
+    unsigned char *d = NULL;
+    for (size_t i = 12; !d && i + 8 <= sz; i++)
+        if (!memcmp(buf + i, "data", 4)) d = buf + i;
+    ck_assert_ptr_nonnull(d);
+    const size_t body = sz - (size_t)(d + 8 - buf);
+    const struct { uint32_t declared; long frames; const char *err; } cases[] = {
+        {(uint32_t)body, (long)body / 2, NULL},
+        {(uint32_t)body + 1000, 0, "truncated"},
+        {1000, 500, NULL},
+        {0, 0, "no audio frames"},
+        {0xFFFFFFFFu, (long)body / 2, NULL},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        memcpy(d + 4, &cases[k].declared, 4);
+        char err[ST_ERR_LEN] = "";
+        float *x = NULL;
+        long n = 0;
+        int rc = audio_read_mem(buf, sz, "chunk.wav", 16000, &x, &n, err);
+        if (cases[k].err) {
+            ck_assert_msg(rc == -1 && strstr(err, cases[k].err), "declared %u: rc %d, %s", cases[k].declared, rc, err);
+        } else {
+            ck_assert_msg(rc == 0, "declared %u: %s", cases[k].declared, err);
+            ck_assert_int_eq(n, cases[k].frames);
+            free(x);
+        }
+    }
+}
+END_TEST
+
+/* An 88-byte FLAC (found by fuzz/run.sh audio, kept in fuzz/corpus/audio) whose header
+ * promises 268439456 frames: decoding must cost what decodes, not a 1 GB buffer up front.
+ * A child with 256 MB of data segment tries it (skipped under ASan, whose shadow memory the
+ * limit would break, and valgrind, whose allocator the limit does not reach). */
+START_TEST(test_header_frames_do_not_allocate)
+{
+#ifndef __SANITIZE_ADDRESS__
+    const char *pre = getenv("LD_PRELOAD");
+    if (pre && strstr(pre, "vgpreload")) return;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/../../fuzz/corpus/audio/regress-oom-59185c3cb1f7", fixtures);
+    static unsigned char buf[256];
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "%s missing", path);
     size_t sz = fread(buf, 1, sizeof buf, f);
     fclose(f);
+    ck_assert_uint_eq(sz, 88);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        struct rlimit rl = {256u << 20, 256u << 20};
+        setrlimit(RLIMIT_DATA, &rl);
+        char err[ST_ERR_LEN];
+        float *x;
+        long n;
+        int rc = audio_read_mem(buf, sz, "hostile.flac", 16000, &x, &n, err);
+        _exit(rc == -1 && strstr(err, "truncated") ? 0 : strstr(err, "out of memory") ? 2 : 1);
+    }
+    int st = 0;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %d (2: out of memory)", st);
+#endif
+}
+END_TEST
+
+START_TEST(test_mem_equals_file)
+{
+    static unsigned char buf[65536];
+    size_t sz = read_fixture("formats/s24.wav", buf, sizeof buf);
     char err[ST_ERR_LEN];
     float *a, *b;
     long na, nb;
@@ -272,6 +355,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_resampled_tone);
     tcase_add_test(tc, test_clip_pad_and_truncate);
     tcase_add_test(tc, test_bad_files);
+    tcase_add_test(tc, test_data_chunk_sizes);
+    tcase_add_test(tc, test_header_frames_do_not_allocate);
     tcase_add_test(tc, test_mem_equals_file);
     tcase_add_test(tc, test_speed_matches_np_interp);
     tcase_add_test(tc, test_shift);

@@ -545,11 +545,11 @@ static float *batch(const sc_dataset_t *d, int split, long epoch, int threads, i
 {
     int all = sc_count(d, split);
     int *idx = malloc((size_t)all * sizeof *idx);
-    sc_epoch_order(d, split, epoch, idx, all);
+    ck_assert_int_eq(sc_epoch_order(d, split, epoch, idx, all, NULL), 0);
     *n = all < 24 ? all : 24;
     float *x = malloc((size_t)*n * 1024 * sizeof *x);
     omp_set_num_threads(threads);
-    sc_batch(d, split, idx, *n, epoch, x, labels);
+    ck_assert_int_eq(sc_batch(d, split, idx, *n, epoch, x, labels, NULL), 0);
     free(idx);
     return x;
 }
@@ -666,7 +666,7 @@ START_TEST(test_epoch_order)
     sc_dataset_t *d = open_ok(dir, &o);
     int n = sc_count(d, SC_TRAIN);
     int *ord = malloc(3 * n * sizeof *ord), *ord2 = malloc(3 * n * sizeof *ord);
-    sc_epoch_order(d, SC_TRAIN, 0, ord, 2 * n + 5);
+    ck_assert_int_eq(sc_epoch_order(d, SC_TRAIN, 0, ord, 2 * n + 5, NULL), 0);
     for (int r = 0; r < 2; r++) { /* each full round is a permutation */
         char *seen = calloc(n, 1);
         for (int k = 0; k < n; k++) {
@@ -676,9 +676,9 @@ START_TEST(test_epoch_order)
         }
         free(seen);
     }
-    sc_epoch_order(d, SC_TRAIN, 0, ord2, 2 * n + 5);
+    ck_assert_int_eq(sc_epoch_order(d, SC_TRAIN, 0, ord2, 2 * n + 5, NULL), 0);
     ck_assert_int_eq(memcmp(ord, ord2, (2 * n + 5) * sizeof *ord), 0);
-    sc_epoch_order(d, SC_TRAIN, 1, ord2, n);
+    ck_assert_int_eq(sc_epoch_order(d, SC_TRAIN, 1, ord2, n, NULL), 0);
     ck_assert_int_ne(memcmp(ord, ord2, n * sizeof *ord), 0);
     sc_free(d);
     /* Balanced: 4 classes present in training (yes, no, stop, unknown) plus silence. */
@@ -686,7 +686,7 @@ START_TEST(test_epoch_order)
     d = open_ok(dir, &o);
     int draws = 50000;
     int *big = malloc(draws * sizeof *big), cnt[SC_NCLASSES] = {0}, present = 0;
-    sc_epoch_order(d, SC_TRAIN, 0, big, draws);
+    ck_assert_int_eq(sc_epoch_order(d, SC_TRAIN, 0, big, draws, NULL), 0);
     for (int k = 0; k < draws; k++) cnt[sc_label(d, SC_TRAIN, big[k])]++;
     for (int c = 0; c < SC_NCLASSES; c++) present += sc_class_count(d, SC_TRAIN, c) > 0;
     ck_assert_int_eq(present, 5);
@@ -699,7 +699,7 @@ START_TEST(test_epoch_order)
         ck_assert_msg(abs(cnt[c] - draws / 5) < 450, "class %d drawn %d times", c, cnt[c]);
     }
     /* Validation order is the identity. */
-    sc_epoch_order(d, SC_VALIDATION, 4, ord, sc_count(d, SC_VALIDATION));
+    ck_assert_int_eq(sc_epoch_order(d, SC_VALIDATION, 4, ord, sc_count(d, SC_VALIDATION), NULL), 0);
     for (int k = 0; k < sc_count(d, SC_VALIDATION); k++) ck_assert_int_eq(ord[k], k);
     free(big);
     free(ord);

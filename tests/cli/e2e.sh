@@ -15,7 +15,7 @@ ok() { echo "ok: $*"; }
 mkdir -p "$work"
 "$mk" tiny "$work/tiny" >/dev/null 2>"$work/make.log" || { cat "$work/make.log"; echo "FAIL: corpus"; exit 1; }
 data=$work/tiny/train
-rm -rf "$work/kw3" "$work/kwall" "$work/kwbad" "$work/run" "$work/A" "$work/B" "$work/C" "$work/sub.csv"
+rm -rf "$work/img" "$work/kw3" "$work/kwall" "$work/kwbad" "$work/run" "$work/A" "$work/B" "$work/C" "$work/sub.csv"
 common=(--data "$data" --width 4 --batch 16 --threads 1 --quiet)
 
 # ---- train, eval, predict
@@ -340,11 +340,26 @@ expect_usage "predict: --fallback without value" "--fallback: missing value" "$s
 expect_usage "features: out-of-range --n-mels" "--n-mels: 5000 is out of range" "$st" features "$wav" --n-mels 5000
 expect_usage "features: malformed --fmin" "--fmin: 'x' is not a number" "$st" features "$wav" --fmin x
 expect_usage "features: --out without value" "--out: missing value" "$st" features "$wav" --out
+expect_usage "train: odd --n-fft" "n_fft 3: must be even" "$st" train --data "$data" --out "$work/featbad" --n-fft 3
+expect_usage "train: --fmin above --fmax" "fmin 9000" "$st" train --data "$data" --out "$work/featbad" --fmin 9000
+expect_usage "train: clip shorter than the FFT" "clip length (1 samples)" "$st" train --data "$data" --out "$work/featbad" --clip-samples 1
+[[ ! -e "$work/featbad" ]] || fail "a bad feature setting left a run folder"
+"$st" eval --help | grep -q -- "--split NAME .*training" || fail "eval --help does not list the training split it accepts"
 if "$st" preview --help >/dev/null 2>&1; then
   expect_usage "preview: out-of-range --pairs" "--pairs: 17 is out of range" "$st" preview --out "$work/p.png" --pairs 17
   expect_usage "preview: --alpha without value" "--alpha: missing value" "$st" preview --out "$work/p.png" --alpha
 fi
 if [[ -n $it ]]; then
+  # a checkpoint of the other program is named as such on --resume (not "unknown option")
+  cifar=$(dirname "$0")/../fixtures/image/cifar10
+  if "$it" --data "$cifar" --width 1 --epochs 1 --batch 32 --threads 1 --quiet --out "$work/img" >"$work/img.log" 2>&1; then
+    expect_error "speechtrain --resume of an imagetrain checkpoint" "a checkpoint of imagetrain, not of speechtrain" train --resume "$work/img/last.ckpt" --quiet
+    "$it" --resume "$work/run/last.ckpt" --quiet >/dev/null 2>"$work/err.log" && fail "imagetrain resumed a speechtrain checkpoint"
+    grep -q "a checkpoint of speechtrain, not of imagetrain" "$work/err.log" && ok "imagetrain --resume of a speechtrain checkpoint: $(cat "$work/err.log")" ||
+      { cat "$work/err.log"; fail "imagetrain --resume of a speechtrain checkpoint"; }
+  else
+    cat "$work/img.log"; fail "imagetrain on the CIFAR fixture"
+  fi
   expect_usage "imagetrain: out-of-range --pad" "--pad: 17 is out of range" "$it" --pad 17
   expect_usage "imagetrain: malformed --val" "--val: 'x' is not a whole number" "$it" --val x
 fi

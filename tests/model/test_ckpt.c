@@ -205,6 +205,23 @@ START_TEST(test_bad_files)
     reseal(c, n);
     spit(pc, c, n);
     expect_refused(pc, "wrong shape");
+    /* unsigned header fields too large for the config are named as stored, not as negative
+     * numbers: width (offset 24), input height (28), epoch (52) */
+    memcpy(c, b, n);
+    memset(c + 24, 0xff, 4);
+    reseal(c, n);
+    spit(pc, c, n);
+    expect_refused(pc, "width 4294967295");
+    memcpy(c, b, n);
+    memcpy(c + 28, "\x00\x00\x00\x80", 4);
+    reseal(c, n);
+    spit(pc, c, n);
+    expect_refused(pc, "input 2147483648 x 10");
+    memcpy(c, b, n);
+    c[52 + 7] = 0x80;
+    reseal(c, n);
+    spit(pc, c, n);
+    expect_refused(pc, "epoch 9223372036854775");
     /* parameter count that does not fit the file */
     memcpy(c, b, n);
     c[36 + 3] = 1;

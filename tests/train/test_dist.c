@@ -80,22 +80,25 @@ static int exchange(const char *out)
 /* ---- in-memory data for train_run: 36 training items (3 steps of 12), 10 val, 9 test ---- */
 static const int split_n[3] = {36, 10, 9}, split_base[3] = {0, 1000, 2000};
 static int src_count(void *ctx, int split) { return (void)ctx, split_n[split]; }
-static void src_order(void *ctx, int split, long epoch, int *order, int len)
+static int src_order(void *ctx, int split, long epoch, int *order, int len, char *err)
 {
-    (void)ctx;
+    (void)ctx, (void)err;
     for (int i = 0; i < len; i++) order[i] = i;
-    if (split != TRAIN_SPLIT_TRAIN) return;
+    if (split != TRAIN_SPLIT_TRAIN) return 0;
     rng_t r;
     rng_derive(&r, 99, 1, (uint64_t)epoch);
     rng_shuffle(&r, order, len);
+    return 0;
 }
-static void src_batch(void *ctx, int split, const int *idx, int n, long epoch, int augment, float *x, int *labels)
+static int src_batch(void *ctx, int split, const int *idx, int n, long epoch, int augment, float *x, int *labels,
+                     char *err)
 {
-    (void)ctx, (void)epoch, (void)augment;
+    (void)ctx, (void)epoch, (void)augment, (void)err;
     for (int i = 0; i < n; i++) {
         item_x(split_base[split] + idx[i], x + (size_t)i * C * H * W, (size_t)C * H * W);
         labels[i] = item_label(split_base[split] + idx[i]);
     }
+    return 0;
 }
 static const char *const names[K] = {"a", "b", "c", "d", "e"};
 

@@ -41,29 +41,39 @@ typedef struct {
     int shuffle;          /* 0: items in order every epoch */
     uint64_t seed;
     long nan_from_epoch;  /* batches of this epoch and later contain a NaN (-1: never) */
+    long fail_order_epoch; /* order fails from this epoch on (-1: never) */
+    long fail_batch_at;    /* training batches after this many fail (-1: never) */
+    long batches;          /* training batches served */
 } mem_t;
 
 static int mem_count(void *ctx, int split) { return ((mem_t *)ctx)->n[split]; }
-static void mem_order(void *ctx, int split, long epoch, int *order, int len)
+static int mem_order(void *ctx, int split, long epoch, int *order, int len, char *err)
 {
     mem_t *m = ctx;
+    if (m->fail_order_epoch >= 0 && epoch >= m->fail_order_epoch && split == 0)
+        return st_err(err, "order: made to fail at epoch %ld", epoch);
     for (int i = 0; i < len; i++) order[i] = i;
     if (m->shuffle && split == 0) {
         rng_t r;
         rng_derive(&r, m->seed, 77, (uint64_t)epoch);
         rng_shuffle(&r, order, len);
     }
+    return 0;
 }
 static int g_chw = 0;
-static void mem_batch(void *ctx, int split, const int *idx, int n, long epoch, int augment, float *x, int *labels)
+static int mem_batch(void *ctx, int split, const int *idx, int n, long epoch, int augment, float *x, int *labels,
+                     char *err)
 {
     mem_t *m = ctx;
     (void)augment;
+    if (m->fail_batch_at >= 0 && split == 0 && m->batches++ >= m->fail_batch_at)
+        return st_err(err, "batch: made to fail after %ld batches", m->fail_batch_at);
     for (int i = 0; i < n; i++) {
         memcpy(x + (size_t)i * g_chw, m->x[split] + (size_t)idx[i] * g_chw, (size_t)g_chw * sizeof *x);
         labels[i] = m->y[split][idx[i]];
     }
     if (m->nan_from_epoch >= 0 && epoch >= m->nan_from_epoch && split == 0) x[0] = NAN;
+    return 0;
 }
 
 static const char *const names5[] = {"a", "b", "c", "d", "e"};
@@ -103,7 +113,7 @@ START_TEST(test_loop_matches_pytorch)
     float *pred = load_f32(fx("loop_eval_pred.npy"), &npred);
     int y[6];
     for (int i = 0; i < 6; i++) y[i] = (int)lab[i];
-    mem_t m = {.n = {6, 0, 6}, .x = {x, x, x}, .y = {y, y, y}, .nan_from_epoch = -1};
+    mem_t m = {.n = {6, 0, 6}, .x = {x, x, x}, .y = {y, y, y}, .nan_from_epoch = -1, .fail_order_epoch = -1, .fail_batch_at = -1};
     train_data_t d = mem_data(&m, 1, 8, 10, 5);
     char err[ST_ERR_LEN];
     /* Start from PyTorch's initial parameters: a step-0 checkpoint, then resume from it. */
@@ -137,7 +147,17 @@ START_TEST(test_loop_matches_pytorch)
         double e = fabs(p[i] - pend[i]) / (1e-3 + fabs(pend[i]));
         if (e > worst) worst = e;
     }
-    ck_assert_msg(worst < 2e-3, "parameters differ from PyTorch by %g (relative)", worst);
+    ck_assert_msg(worst < 1e-3, "parameters differ from PyTorch by %g (relative)", worst);
+    /* The update p - p0 as a whole, which weight decay and momentum are a visible part of:
+     * measured 8e-6 relative here, 2.6e-3 with weight decay left out, 2.7e-2 with momentum
+     * 0.89 for 0.9 (the elementwise bound above passes without weight decay at 4e-3). */
+    double du = 0, dref = 0;
+    for (size_t i = 0; i < npar; i++) {
+        double u = (double)p[i] - p0[i], v = (double)pend[i] - p0[i];
+        du += (u - v) * (u - v);
+        dref += v * v;
+    }
+    ck_assert_msg(sqrt(du / dref) < 1e-4, "the update differs from PyTorch's by %g (relative norm)", sqrt(du / dref));
     ck_assert_uint_eq(model_num_bn_stats(out), nbn);
     const float *b = model_bn_stats(out);
     for (size_t i = 0; i < nbn; i++) ck_assert_double_eq_tol(b[i], bn[i], 1e-3 * (1 + fabs(bn[i])));
@@ -213,7 +233,7 @@ START_TEST(test_resume_bit_identical)
     static int y[N], yv[NV];
     make_blobs(x, y, N, C * H * W, K, 5);
     make_blobs(xv, yv, NV, C * H * W, K, 6);
-    mem_t m = {.n = {N, NV, NV}, .x = {x, xv, xv}, .y = {y, yv, yv}, .shuffle = 1, .seed = 3, .nan_from_epoch = -1};
+    mem_t m = {.n = {N, NV, NV}, .x = {x, xv, xv}, .y = {y, yv, yv}, .shuffle = 1, .seed = 3, .nan_from_epoch = -1, .fail_order_epoch = -1, .fail_batch_at = -1};
     train_data_t d = mem_data(&m, C, H, W, K);
     char err[ST_ERR_LEN];
     train_config_t c;
@@ -250,6 +270,27 @@ START_TEST(test_resume_bit_identical)
         snprintf(bb, sizeof bb, "%s/best.ckpt", runs[k]);
         ck_assert_msg(files_equal(la, last), "last.ckpt after resume differs from the uninterrupted run");
         ck_assert_msg(files_equal(ba, bb), "best.ckpt after resume differs from the uninterrupted run");
+        /* log.csv up to val_acc: the interrupted epoch's train_loss/train_acc come from the
+         * running sums restored on resume, so they match only when those are restored */
+        char lb[1024];
+        snprintf(la, sizeof la, "%s/log.csv", tmp("runA"));
+        snprintf(lb, sizeof lb, "%s/log.csv", runs[k]);
+        FILE *fa = fopen(la, "r"), *fb = fopen(lb, "r");
+        ck_assert(fa && fb);
+        char ra[512], rb[512];
+        int rows = 0;
+        while (fgets(ra, sizeof ra, fa)) {
+            ck_assert_msg(fgets(rb, sizeof rb, fb) != NULL, "%s: missing rows", lb);
+            for (int col = 0, i = 0; ra[i]; i++)   /* cut after the 6th column */
+                if (ra[i] == ',' && ++col == 6) ra[i] = 0;
+            for (int col = 0, i = 0; rb[i]; i++)
+                if (rb[i] == ',' && ++col == 6) rb[i] = 0;
+            ck_assert_msg(!strcmp(ra, rb), "log.csv after resume: '%s', uninterrupted: '%s'", rb, ra);
+            rows++;
+        }
+        ck_assert_int_eq(rows, 4);
+        fclose(fa);
+        fclose(fb);
     }
     /* A different seed really changes the result (so the comparison above can fail). */
     train_config_t e = c;
@@ -260,34 +301,88 @@ START_TEST(test_resume_bit_identical)
 }
 END_TEST
 
-/* A loss that becomes NaN stops the run with a message; the last good checkpoint stays.
- * (The run resumes from a good checkpoint onto data that holds a NaN from epoch 2 on; a
- * checkpoint with NaN weights is refused by ckpt_load itself, see test_ckpt.) */
-START_TEST(test_nan_stops_run)
+/* One good epoch of a 12-item, 3-class source into folder `run` (max_steps 3 of 9), its
+ * last.ckpt copied to good.ckpt, and c set to resume from it for the rest: what the tests of
+ * runs that must stop keeping their last checkpoint start from. */
+static train_data_t good_epoch(mem_t *m, train_config_t *c, const char *run)
 {
     enum { N = 12, C = 1, H = 8, W = 8, K = 3 };
     static float x[N * C * H * W];
     static int y[N];
     make_blobs(x, y, N, C * H * W, K, 9);
-    mem_t m = {.n = {N, 0, 0}, .x = {x, x, x}, .y = {y, y, y}, .shuffle = 1, .seed = 1, .nan_from_epoch = -1};
-    train_data_t d = mem_data(&m, C, H, W, K);
-    char err[ST_ERR_LEN] = "";
-    train_config_t c;
-    quiet_config(&c, tmp("runN"));
-    c.epochs = 3, c.batch = 4, c.width = 4, c.no_mix = 1, c.max_steps = 3;
-    ck_assert_int_eq(train_config_finish(&c, err), 0);
+    *m = (mem_t){.n = {N, 0, 0}, .x = {x, x, x}, .y = {y, y, y}, .shuffle = 1, .seed = 1, .nan_from_epoch = -1,
+                 .fail_order_epoch = -1, .fail_batch_at = -1};
+    train_data_t d = mem_data(m, C, H, W, K);
+    static char last[1024];   /* c->resume points here */
+    char err[ST_ERR_LEN] = "", good[1024];
+    quiet_config(c, run);
+    c->epochs = 3, c->batch = 4, c->width = 4, c->no_mix = 1, c->max_steps = 3;
+    ck_assert_int_eq(train_config_finish(c, err), 0);
     int stopped;
-    ck_assert_msg(train_run(&c, &d, &stopped, err) == 0, "%s", err);   /* one good epoch */
+    ck_assert_msg(train_run(c, &d, &stopped, err) == 0, "%s", err);   /* one good epoch */
     ck_assert_int_eq(stopped, 1);
-    char cmd[1200];
-    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", tmp("runN/last.ckpt"), tmp("runN/good.ckpt"));
+    snprintf(last, sizeof last, "%s/last.ckpt", run);
+    snprintf(good, sizeof good, "%s/good.ckpt", run);
+    char cmd[2200];
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", last, good);
     ck_assert_int_eq(system(cmd), 0);
-    c.max_steps = 0;
-    c.resume = tmp("runN/last.ckpt");
+    c->max_steps = 0;
+    c->resume = last;
+    return d;
+}
+
+/* A loss that becomes NaN stops the run with a message; the last good checkpoint stays.
+ * (The run resumes from a good checkpoint onto data that holds a NaN from epoch 2 on; a
+ * checkpoint with NaN weights is refused by ckpt_load itself, see test_ckpt.) */
+START_TEST(test_nan_stops_run)
+{
+    mem_t m;
+    train_config_t c;
+    train_data_t d = good_epoch(&m, &c, tmp("runN"));
+    char err[ST_ERR_LEN] = "";
+    int stopped;
     m.nan_from_epoch = 1;
     ck_assert_int_eq(train_run(&c, &d, &stopped, err), -1);
     ck_assert_msg(strstr(err, "NaN") && strstr(err, "epoch 2") && strstr(err, "last.ckpt"), "message: %s", err);
     ck_assert_msg(files_equal(tmp("runN/last.ckpt"), tmp("runN/good.ckpt")), "last.ckpt was overwritten");
+}
+END_TEST
+
+/* A data source that fails (out of memory, say) stops the run with its message and leaves
+ * the last checkpoint as it was: the batch mid-epoch, the order at an epoch's start. */
+START_TEST(test_data_error_stops_run)
+{
+    enum { N = 12 };
+    mem_t m;
+    train_config_t c;
+    train_data_t d = good_epoch(&m, &c, tmp("runD"));
+    char err[ST_ERR_LEN] = "";
+    int stopped;
+    m.batches = 0;
+    m.fail_batch_at = 1;   /* the second batch of epoch 2 */
+    ck_assert_int_eq(train_run(&c, &d, &stopped, err), -1);
+    ck_assert_msg(strstr(err, "made to fail after 1 batches"), "message: %s", err);
+    ck_assert_msg(files_equal(tmp("runD/last.ckpt"), tmp("runD/good.ckpt")), "last.ckpt was overwritten");
+    m.fail_batch_at = -1;
+    m.fail_order_epoch = 1;
+    ck_assert_int_eq(train_run(&c, &d, &stopped, err), -1);
+    ck_assert_msg(strstr(err, "order: made to fail at epoch 1"), "message: %s", err);
+    ck_assert_msg(files_equal(tmp("runD/last.ckpt"), tmp("runD/good.ckpt")), "last.ckpt was overwritten");
+    /* evaluation stops on a failing batch too */
+    m.fail_order_epoch = -1;
+    m.n[2] = N;
+    model_t *mdl = NULL;
+    ckpt_info_t info;
+    ck_assert_msg(ckpt_load(tmp("runD/last.ckpt"), &mdl, 8, &info, err) == 0, "%s", err);
+    ckpt_info_free(&info);
+    eval_report_t r;
+    ck_assert_msg(train_evaluate(mdl, &d, TRAIN_SPLIT_TEST, 8, &r, err) == 0, "%s", err);
+    eval_report_free(&r);
+    m.batches = 0;
+    m.fail_batch_at = 0;
+    ck_assert_int_eq(train_evaluate(mdl, &d, TRAIN_SPLIT_TRAIN, 8, &r, err), -1);
+    ck_assert_msg(strstr(err, "made to fail"), "message: %s", err);
+    model_free(mdl);
 }
 END_TEST
 
@@ -334,6 +429,7 @@ int main(void)
     tcase_add_test(tc, test_loop_matches_pytorch);
     tcase_add_test(tc, test_resume_bit_identical);
     tcase_add_test(tc, test_nan_stops_run);
+    tcase_add_test(tc, test_data_error_stops_run);
     tcase_add_test(tc, test_report_files);
     suite_add_tcase(s, tc);
     int status = check_run(s);

@@ -8,6 +8,7 @@
 #include "common/err.h"
 
 static mel_t *mel_default, *mel_small;
+static mel_work_t *work_default, *work_small;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -18,6 +19,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         c.clip_samples = 4000, c.n_fft = 480, c.hop = 160, c.n_mels = 40, c.fmin = 20, c.fmax = 4000;
         mel_small = mel_init(&c, NULL);
         if (!mel_default || !mel_small) abort();
+        work_default = mel_work_init(mel_default, NULL);
+        work_small = mel_work_init(mel_small, NULL);
+        if (!work_default || !work_small) abort();
     }
     /* The last byte picks the target rate, so the resampler sees hostile input too. */
     static const int rates[] = {16000, 16000, 8000, 44100};
@@ -28,8 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (audio_read_mem(data, size, "fuzz", rate, &x, &n, err) == 0) {
         static float clip[16000], out[40 * 101];
         audio_fix_length(x, n, clip, 16000);
-        mel_compute(mel_default, clip, out);
-        mel_compute(mel_small, clip, out);
+        mel_compute(mel_default, work_default, clip, out);
+        mel_compute(mel_small, work_small, clip, out);
         for (int i = 0; i < 32 * 32; i++)
             if (!(out[i] >= -0.5f && out[i] <= 0.5f)) abort(); /* must stay in range */
         free(x);

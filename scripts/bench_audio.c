@@ -51,7 +51,8 @@ int main(int argc, char **argv)
     feat_config_default(&c);
     c.clip_samples = (int)shape[1];
     mel_t *m = mel_init(&c, err);
-    if (!m) {
+    mel_work_t *w = m ? mel_work_init(m, err) : NULL;
+    if (!w) {
         fprintf(stderr, "bench_audio: %s\n", err);
         return 1;
     }
@@ -78,7 +79,7 @@ int main(int argc, char **argv)
                 sink += spec[1].r;
             }
         double t1 = now();
-        for (int i = 0; i < n; i++) mel_compute(m, x + (size_t)i * c.clip_samples, out + (size_t)i * hw);
+        for (int i = 0; i < n; i++) mel_compute(m, w, x + (size_t)i * c.clip_samples, out + (size_t)i * hw);
         double t2 = now();
         best_fft = t1 - t0 < best_fft ? t1 - t0 : best_fft;
         best_one = t2 - t1 < best_one ? t2 - t1 : best_one;
@@ -86,7 +87,10 @@ int main(int argc, char **argv)
     omp_set_num_threads(threads);
     for (int r = 0; r < reps; r++) {
         double t0 = now();
-        mel_compute_batch(m, x, n, out);
+        if (mel_compute_batch(m, x, n, out, err)) {
+            fprintf(stderr, "bench_audio: %s\n", err);
+            return 1;
+        }
         double t1 = now();
         best_batch = t1 - t0 < best_batch ? t1 - t0 : best_batch;
     }
@@ -105,6 +109,7 @@ int main(int argc, char **argv)
     free(frame);
     free(out);
     free(x);
+    mel_work_free(w);
     mel_free(m);
     return 0;
 }

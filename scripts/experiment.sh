@@ -5,16 +5,20 @@
 #
 # Trains every configuration of the table for every seed into OUT/runs/<config>-seed<N>
 # (a run with test_report.txt is complete and skipped; one with last.ckpt is resumed), then
-# writes OUT/table<T>.md and OUT/table<T>.csv:
+# writes OUT/table<T>.md, OUT/table<T>.csv and OUT/table<T>.png (bars, error bars = std over seeds):
 #   3     baseline, mixup, cutmix, resizemix, fmix, randommix: val and test top-1, mean +- std
 #   4     the same methods: clean, FGSM (eps 0.03), mean corruption and occlusion (0.25) error,
 #         and mCE against the baseline (speechtrain robust on the test split, seed 0)
 #   5     RandomMix with weights 1,1,1,1 .. 4,1,1,1: the same robustness errors
-#   6     every candidate subset of {M, C, R, F}: L (linear only), M (masks only) or L+M; test top-1
+#   6     every candidate subset of {M, C, R, F}: L (linear only), M (masks only) or L+M; val and
+#         test top-1, then the mean per subset size (rows mean_size1..4: mean over the subsets
+#         of that size, std across them)
 #   cost  seconds per epoch relative to the baseline (mean over epochs and seeds)
 # --configs LIST runs only those configurations of the table (e.g. baseline,mixup).
 # Training flags (e.g. --width 16 --epochs 30 --batch 64 --lr 0.05) go to every run.
-# Not done yet: the PNG plots (bars, training curves, confusion matrix).
+# Table 3 also writes OUT/curves.png (train loss and val accuracy per epoch of each method's
+# first seed) and OUT/confusion.png (RandomMix's test confusion matrix); `speechtrain plot`
+# draws them all.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 st=${SPEECHTRAIN:-$here/build/src/cli/speechtrain}
@@ -26,7 +30,7 @@ while (($#)); do
     --seeds) seeds=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --configs) only=$2; shift 2 ;;
-    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) extra+=("$1"); shift ;;
   esac
 done
@@ -82,9 +86,21 @@ case $table in
       tst=$(for s in "${seed_list[@]}"; do awk '/^accuracy/ { print 100 * $2; exit }' "$out/runs/$c-seed$s/test_report.txt"; done | stat)
       echo "$c,$k,$val,$tst" >> "$tmpc"
       echo "| $c | $k | ${val%,*} ± ${val#*,} | ${tst%,*} ± ${tst#*,} |" >> "$tmpm"
-    done ;;
+    done
+    if [[ $table == 6 ]]; then
+      # Mean per candidate-subset size: the mean over the subsets of that size of their
+      # seed means; std is the spread across those subsets.
+      sizes=$(awk -F, '$1 ~ /^sub_/ { k = length($1) - 4; n[k]++; v[k] += $3; vq[k] += $3 * $3; t[k] += $5; tq[k] += $5 * $5 }
+        function sd(s, q, n) { x = n > 1 ? (q - s * s / n) / (n - 1) : 0; return x > 0 ? sqrt(x) : 0 }
+        END { for (k = 1; k <= 4; k++) if (n[k]) printf "mean_size%d,mean,%.2f,%.2f,%.2f,%.2f\n", k, v[k] / n[k], sd(v[k], vq[k], n[k]), t[k] / n[k], sd(t[k], tq[k], n[k]) }' "$tmpc")
+      if [[ -n $sizes ]]; then
+        echo "$sizes" >> "$tmpc"
+        printf '\n| subset size | val top-1 (%%), mean over subsets | test top-1 (%%), mean over subsets |\n|---|---|---|\n' >> "$tmpm"
+        echo "$sizes" | awk -F, '{ printf "| %s | %s ± %s | %s ± %s |\n", substr($1, 10), $3, $4, $5, $6 }' >> "$tmpm"
+      fi
+    fi ;;
   4|5)
-    echo "config,clean,fgsm,corruption,mce,occlusion" > "$tmpc"
+    echo "config,clean,fgsm,corruption,mce,occlusion,clean_std,fgsm_std,corruption_std,mce_std,occlusion_std" > "$tmpc"
     printf '| config | clean (%%) | FGSM eps 0.03 (%%) | corruption (%%) | mCE (%%) | occlusion 0.25 (%%) |\n|---|---|---|---|---|---|\n' > "$tmpm"
     for c in "${configs[@]}"; do
       for s in "${seed_list[@]}"; do
@@ -92,12 +108,12 @@ case $table in
         [[ -f $d/robust.csv ]] || "$st" robust --model "$d/best.ckpt" --data "$data" --eps 0.03 --occlusion 0.25 \
           --baseline "$out/runs/baseline-seed$s/best.ckpt" --out "$d/robust.csv" --quiet > "$d/robust.txt"
       done
-      row="$c" mrow="| $c"
+      row="$c" srow="" mrow="| $c"
       for key in "clean," "fgsm,0.03" "corruption,mean" "corruption,mce" "occlusion,0.25"; do
         v=$(for s in "${seed_list[@]}"; do grep "^$key," "$out/runs/$c-seed$s/robust.csv" | awk -F, '{ print 100 * $3 }'; done | stat)
-        row+=",${v%,*}"; mrow+=" | ${v%,*} ± ${v#*,}"
+        row+=",${v%,*}"; srow+=",${v#*,}"; mrow+=" | ${v%,*} ± ${v#*,}"
       done
-      echo "$row" >> "$tmpc"; echo "$mrow |" >> "$tmpm"
+      echo "$row$srow" >> "$tmpc"; echo "$mrow |" >> "$tmpm"
     done ;;
   cost)
     echo "config,seconds_per_epoch,relative" > "$tmpc"
@@ -112,3 +128,31 @@ esac
 mv "$tmpm" "$md"; mv "$tmpc" "$csv"
 cat "$md"
 echo "experiment: wrote $md and $csv"
+
+# The same table as bars with error bars (std over seeds), then (table 3) training curves of
+# each method's first seed and the confusion matrix of RandomMix (else the last method).
+png=$out/table$table.png
+case $table in
+  3|6) # Accuracies lie close together: the axis starts 5 points below the lowest bar.
+       ymin=$(awk -F, 'NR > 1 { for (k = 3; k <= 5; k += 2) { v = $k - $(k + 1); if (m == "" || v < m) m = v } }
+         END { m = 5 * int(m / 5) - 5; print m < 0 ? 0 : m }' "$csv")
+       "$st" plot bars "$csv" --x config --y val_mean,test_mean --err val_std,test_std --names val,test \
+         --ymin "$ymin" --ymax 100 --title "table $table: top-1 accuracy, ${#seed_list[@]} seed(s)" --ylabel "%" \
+         --out "$png" ;;
+  4|5) "$st" plot bars "$csv" --x config --y clean,fgsm,corruption,occlusion \
+         --err clean_std,fgsm_std,corruption_std,occlusion_std --names "clean,fgsm 0.03,corruption,occlusion 0.25" \
+         --title "table $table: error, ${#seed_list[@]} seed(s)" --ylabel "%" --out "$png" ;;
+  cost) "$st" plot bars "$csv" --x config --y relative --title "cost: time per epoch relative to baseline" \
+          --out "$png" ;;
+esac
+if [[ $table == 3 ]]; then
+  logs=() cm=""
+  for c in "${configs[@]}"; do
+    d=$out/runs/$c-seed${seed_list[0]}
+    logs+=("$d/log.csv"); cm=$d/test_confusion.csv
+  done
+  [[ ! -f $out/runs/randommix-seed${seed_list[0]}/test_confusion.csv ]] || cm=$out/runs/randommix-seed${seed_list[0]}/test_confusion.csv
+  "$st" plot curves "${logs[@]:0:8}" --names "$(IFS=,; echo "${configs[*]:0:8}")" --title "training, seed ${seed_list[0]}" \
+    --out "$out/curves.png"
+  [[ ! -f $cm ]] || "$st" plot confusion "$cm" --title "confusion, $(basename "$(dirname "$cm")")" --out "$out/confusion.png"
+fi

@@ -6,7 +6,7 @@
 #   4. a release build with the FFTW front end (build-fftw/, -Dfft=fftw): the suites that use it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh --torch
 
 jobs=$(nproc)
 echo "== release build: all suites"

@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include "common/err.h"
+
 /* Longest input accepted, in frames at the file's own rate (about 3 hours at 48 kHz):
  * bounds memory for hostile headers. */
 #define AUDIO_MAX_FRAMES (1L << 29)

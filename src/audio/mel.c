@@ -5,26 +5,18 @@
 #include "common/err.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Scratch for one concurrent mel_compute: an FFT plan is for one thread at a time. */
-typedef struct plan {
+/* Scratch of one concurrent user: an FFT plan is for one thread at a time (KissFFT keeps a
+ * work buffer inside its plan). */
+struct mel_work {
     fft_real_t *fft;
     float *frame;          /* (n_fft) windowed frame, then the power spectrum */
     fft_cpx_t *spec;       /* (n_fft/2 + 1) */
     float *padded;         /* (clip_samples + n_fft) the clip with reflect padding, sanitised */
-    struct plan *next;     /* free list */
-    struct plan *all_next; /* list of every plan, for mel_free */
-} plan_t;
-
-typedef struct {
-    pthread_mutex_t lock;
-    pthread_cond_t returned;
-    plan_t *free;          /* plans not in use */
-    plan_t *all;           /* every plan */
-} pool_t;
+    float *block;          /* the one allocation the three buffers are carved from */
+};
 
 struct mel {
     feat_config_t c;
@@ -32,7 +24,6 @@ struct mel {
     float *window;         /* (n_fft) periodic Hann */
     int *band_lo, *band_len, *band_off; /* (n_mels) first bin, bin count, offset into weights */
     float *weights;        /* concatenated nonzero triangle weights */
-    pool_t *pool;
 };
 
 void feat_config_default(feat_config_t *c)
@@ -136,67 +127,31 @@ static int build_filterbank(mel_t *m)
     return 0;
 }
 
-static void plan_free(plan_t *p)
+void mel_work_free(mel_work_t *w)
 {
-    if (!p) return;
-    fft_real_free(p->fft);
-    free(p->frame);
-    free(p->spec);
-    free(p->padded);
-    free(p);
+    if (!w) return;
+    fft_real_free(w->fft);
+    free(w->block);
+    free(w);
 }
 
-static plan_t *plan_new(const mel_t *m)
+mel_work_t *mel_work_init(const mel_t *m, char *err)
 {
-    plan_t *p = calloc(1, sizeof *p);
-    if (!p) return NULL;
-    p->fft = fft_real_init(m->c.n_fft, 0);
-    p->frame = malloc((size_t)m->c.n_fft * sizeof *p->frame);
-    p->spec = malloc((size_t)m->nbins * sizeof *p->spec);
-    p->padded = malloc((size_t)(m->c.clip_samples + m->c.n_fft) * sizeof *p->padded);
-    if (!p->fft || !p->frame || !p->spec || !p->padded) {
-        plan_free(p);
+    mel_work_t *w = calloc(1, sizeof *w);
+    const size_t n = (size_t)m->c.n_fft, nb = (size_t)m->nbins, np = (size_t)m->c.clip_samples + n;
+    if (w) {
+        w->fft = fft_real_init(m->c.n_fft, 0);
+        w->block = malloc((n + 2 * nb + np) * sizeof(float));
+    }
+    if (!w || !w->fft || !w->block) {
+        mel_work_free(w);
+        st_err(err, "mel: out of memory for FFT scratch");
         return NULL;
     }
-    return p;
-}
-
-/* Plans are handed out from a free list; a new one is made only when every existing plan is
- * busy, so there are at most as many plans as concurrent callers. If memory runs out, the
- * caller waits for a busy plan instead (mel_init made one, so one always comes back). */
-static plan_t *plan_take(const mel_t *m)
-{
-    pool_t *pl = m->pool;
-    pthread_mutex_lock(&pl->lock);
-    plan_t *p = pl->free;
-    if (p) {
-        pl->free = p->next;
-        pthread_mutex_unlock(&pl->lock);
-        return p;
-    }
-    pthread_mutex_unlock(&pl->lock);
-    p = plan_new(m);
-    pthread_mutex_lock(&pl->lock);
-    if (p) {
-        p->all_next = pl->all;
-        pl->all = p;
-    } else {
-        while (!pl->free) pthread_cond_wait(&pl->returned, &pl->lock);
-        p = pl->free;
-        pl->free = p->next;
-    }
-    pthread_mutex_unlock(&pl->lock);
-    return p;
-}
-
-static void plan_give(const mel_t *m, plan_t *p)
-{
-    pool_t *pl = m->pool;
-    pthread_mutex_lock(&pl->lock);
-    p->next = pl->free;
-    pl->free = p;
-    pthread_cond_signal(&pl->returned);
-    pthread_mutex_unlock(&pl->lock);
+    w->frame = w->block;
+    w->spec = (fft_cpx_t *)(w->block + n);   /* a pair of floats, float-aligned */
+    w->padded = w->block + n + 2 * nb;
+    return w;
 }
 
 mel_t *mel_init(const feat_config_t *c, char *err)
@@ -211,21 +166,11 @@ mel_t *mel_init(const feat_config_t *c, char *err)
     m->frames = feat_config_frames(c);
     m->nbins = c->n_fft / 2 + 1;
     m->window = malloc((size_t)c->n_fft * sizeof *m->window);
-    m->pool = calloc(1, sizeof *m->pool);
-    if (m->pool) {
-        pthread_mutex_init(&m->pool->lock, NULL);
-        pthread_cond_init(&m->pool->returned, NULL);
-    }
-    plan_t *first = m->pool ? plan_new(m) : NULL;
-    if (!m->window || !first || build_filterbank(m)) {
+    if (!m->window || build_filterbank(m)) {
         st_err(err, "mel: out of memory");
-        plan_free(first);
         mel_free(m);
         return NULL;
     }
-    /* One plan up front, so a single-threaded user never allocates in mel_compute. */
-    m->pool->all = first;
-    m->pool->free = first;
     for (int i = 0; i < c->n_fft; i++)
         m->window[i] = (float)(0.5 - 0.5 * cos(2.0 * M_PI * i / c->n_fft));
     return m;
@@ -285,7 +230,7 @@ static float dot(const float *a, const float *b, int n)
 /* Mel powers of one frame (n_fft samples at src) into out[b * stride], b < n_mels. The one
  * per-frame path of both the clip front end and the running spectrogram (mel_frame), so
  * their frames are bit-identical. */
-static void frame_power(const mel_t *m, plan_t *p, const float *src, float *out, size_t stride)
+static void frame_power(const mel_t *m, mel_work_t *p, const float *src, float *out, size_t stride)
 {
     const int nm = m->c.n_mels, nb = m->nbins, n = m->c.n_fft;
     const float *w = m->window;
@@ -300,26 +245,22 @@ static void frame_power(const mel_t *m, plan_t *p, const float *src, float *out,
     }
 }
 
-/* The mel power spectrogram (n_mels, frames) of one clip using plan p's scratch. */
-static void mel_power(const mel_t *m, plan_t *p, const float *clip, float *out)
+/* The mel power spectrogram (n_mels, frames) of one clip using p's scratch. */
+static void mel_power(const mel_t *m, mel_work_t *p, const float *clip, float *out)
 {
     const int W = m->frames, hop = m->c.hop;
     pad_clip(m, clip, p->padded);
     for (int t = 0; t < W; t++) frame_power(m, p, p->padded + (size_t)t * hop, out + t, (size_t)W);
 }
 
-void mel_frame(const mel_t *m, const float *frame, float *out, size_t stride)
+void mel_frame(const mel_t *m, mel_work_t *w, const float *frame, float *out, size_t stride)
 {
-    plan_t *p = plan_take(m);
-    frame_power(m, p, frame, out, stride);
-    plan_give(m, p);
+    frame_power(m, w, frame, out, stride);
 }
 
-void mel_compute_power(const mel_t *m, const float *clip, float *out)
+void mel_compute_power(const mel_t *m, mel_work_t *w, const float *clip, float *out)
 {
-    plan_t *p = plan_take(m);
-    mel_power(m, p, clip, out);
-    plan_give(m, p);
+    mel_power(m, w, clip, out);
 }
 
 /* power_to_db(ref=max, amin=1e-10, top_db=80): the top value is 0 dB, the floor -80 dB
@@ -356,41 +297,37 @@ void mel_power_to_input(const mel_t *m, float *s)
     power_to_db(s, (size_t)m->c.n_mels * m->frames, 1);
 }
 
-void mel_compute_db(const mel_t *m, const float *clip, float *out)
+void mel_compute_db(const mel_t *m, mel_work_t *w, const float *clip, float *out)
 {
-    plan_t *p = plan_take(m);
-    mel_power(m, p, clip, out);
-    plan_give(m, p);
+    mel_power(m, w, clip, out);
     power_to_db(out, (size_t)m->c.n_mels * m->frames, 0);
 }
 
-void mel_compute(const mel_t *m, const float *clip, float *out)
+void mel_compute(const mel_t *m, mel_work_t *w, const float *clip, float *out)
 {
-    plan_t *p = plan_take(m);
-    mel_power(m, p, clip, out);
-    plan_give(m, p);
+    mel_power(m, w, clip, out);
     power_to_db(out, (size_t)m->c.n_mels * m->frames, 1);
 }
 
-void mel_compute_batch(const mel_t *m, const float *clips, int n, float *out)
+int mel_compute_batch(const mel_t *m, const float *clips, int n, float *out, char *err)
 {
     const size_t in_stride = (size_t)m->c.clip_samples, out_stride = (size_t)m->c.n_mels * m->frames;
-#pragma omp parallel for schedule(static)
-    for (int i = 0; i < n; i++) mel_compute(m, clips + i * in_stride, out + i * out_stride);
+    int failed = 0;
+#pragma omp parallel reduction(+ : failed)
+    {
+        mel_work_t *w = mel_work_init(m, NULL);
+        failed += !w;
+#pragma omp for schedule(static)
+        for (int i = 0; i < n; i++)
+            if (w) mel_compute(m, w, clips + i * in_stride, out + i * out_stride);
+        mel_work_free(w);
+    }
+    return failed ? st_err(err, "mel: out of memory for FFT scratch") : 0;
 }
 
 void mel_free(mel_t *m)
 {
     if (!m) return;
-    if (m->pool) {
-        for (plan_t *p = m->pool->all, *next; p; p = next) {
-            next = p->all_next;
-            plan_free(p);
-        }
-        pthread_mutex_destroy(&m->pool->lock);
-        pthread_cond_destroy(&m->pool->returned);
-        free(m->pool);
-    }
     free(m->window);
     free(m->band_lo);
     free(m->band_len);

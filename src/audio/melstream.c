@@ -9,6 +9,7 @@
 
 struct mel_stream {
     const mel_t *m;
+    mel_work_t *work;     /* the stream's FFT scratch */
     int L, nfft, hop, H, W, nm, step_frames;
     int t0, t1;           /* window frames t0..t1-1 lie wholly inside the window */
     float *buf;           /* samples from absolute index buf_start; capacity cap */
@@ -41,7 +42,8 @@ mel_stream_t *mel_stream_init(const mel_t *m, int hop_frames, char *err)
     s->ring = malloc((size_t)s->nm * s->W * sizeof *s->ring);
     s->win = malloc((size_t)s->nm * s->W * sizeof *s->win);
     s->frame = malloc((size_t)s->nfft * sizeof *s->frame);
-    if (!s->buf || !s->ring || !s->win || !s->frame) goto oom;
+    s->work = mel_work_init(m, NULL);
+    if (!s->buf || !s->ring || !s->win || !s->frame || !s->work) goto oom;
     return s;
 oom:
     mel_stream_free(s);
@@ -58,7 +60,7 @@ static int emit(mel_stream_t *s, mel_window_fn fn, void *ctx)
     const float *x = s->buf + (start - s->buf_start);
     const long gw = w * s->step_frames;
     for (long g = s->next_g > gw + s->t0 ? s->next_g : gw + s->t0; g < gw + s->t1; g++)
-        mel_frame(s->m, x + (g - gw) * s->hop - s->H, s->ring + g % s->W, (size_t)s->W);
+        mel_frame(s->m, s->work, x + (g - gw) * s->hop - s->H, s->ring + g % s->W, (size_t)s->W);
     if (gw + s->t1 > s->next_g) s->next_g = gw + s->t1;
     for (int t = 0; t < s->W; t++) {
         if (t >= s->t0 && t < s->t1) {
@@ -74,7 +76,7 @@ static int emit(mel_stream_t *s, mel_window_fn fn, void *ctx)
             if (k < 0) k = 0;
             s->frame[i] = x[k];
         }
-        mel_frame(s->m, s->frame, s->win + t, (size_t)s->W);
+        mel_frame(s->m, s->work, s->frame, s->win + t, (size_t)s->W);
     }
     mel_power_to_input(s->m, s->win);
     s->next_w++;
@@ -132,5 +134,6 @@ void mel_stream_free(mel_stream_t *s)
 {
     if (!s) return;
     free(s->buf), free(s->ring), free(s->win), free(s->frame);
+    mel_work_free(s->work);
     free(s);
 }

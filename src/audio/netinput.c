@@ -7,7 +7,8 @@
 
 #include "audio/audio.h"
 
-int audio_features_len(const mel_t *mel, const char *path, float *clip, float *out, long *samples, char *err)
+int audio_features_len(const mel_t *mel, mel_work_t *w, const char *path, float *clip, float *out, long *samples,
+                       char *err)
 {
     const feat_config_t *fc = mel_config(mel);
     float *x = NULL;
@@ -16,13 +17,13 @@ int audio_features_len(const mel_t *mel, const char *path, float *clip, float *o
     audio_fix_length(x, n, clip, fc->clip_samples);
     free(x);
     if (samples) *samples = n;
-    mel_compute(mel, clip, out);
+    mel_compute(mel, w, clip, out);
     return 0;
 }
 
-int audio_features(const mel_t *mel, const char *path, float *clip, float *out, char *err)
+int audio_features(const mel_t *mel, mel_work_t *w, const char *path, float *clip, float *out, char *err)
 {
-    return audio_features_len(mel, path, clip, out, NULL, err);
+    return audio_features_len(mel, w, path, clip, out, NULL, err);
 }
 
 int audio_is_wav(const char *name)

@@ -22,24 +22,26 @@ int sc_batch_corrupt(const sc_dataset_t *d, int split, const int *idx, int n, in
 #pragma omp parallel
     {
         float *clip = malloc((size_t)L * sizeof *clip);
+        mel_work_t *w = mel_work_init(mel, NULL);
         char e[ST_ERR_LEN];
 #pragma omp for schedule(dynamic, 2)
         for (int j = 0; j < n; j++) {
             if (labels) labels[j] = sc_label(d, split, idx[j]);
-            int bad = !clip;
-            if (clip) {
+            int bad = !clip || !w;
+            if (!bad) {
                 rng_t r;
                 rng_derive(&r, seed ^ (TAG_CORRUPT + (uint64_t)kind), (uint64_t)severity, (uint64_t)idx[j]);
                 sc_waveform(d, split, idx[j], 0, clip);
                 bad = corrupt_apply(kind, severity, clip, L, fc->sample_rate, noise, nn, &r, e) != 0;
-                if (!bad) mel_compute(mel, clip, x + j * hw);
+                if (!bad) mel_compute(mel, w, clip, x + j * hw);
             }
             if (bad) {
                 memset(x + j * hw, 0, hw * sizeof *x);
 #pragma omp critical(sc_corrupt_err)
-                if (!failed++) snprintf(first, sizeof first, "%s", clip ? e : "out of memory");
+                if (!failed++) snprintf(first, sizeof first, "%s", clip && w ? e : "out of memory");
             }
         }
+        mel_work_free(w);
         free(clip);
     }
     if (failed) return st_err(err, "%s", first);

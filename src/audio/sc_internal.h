@@ -47,9 +47,11 @@ typedef struct {
     void *owned[4];          /* malloc'd arrays when not mapped */
 } sc_audio_t;
 
-/* Cache file: 0 and *a filled when path holds a valid cache for key; -1 otherwise. */
+/* Cache file: 0 and *a filled when path holds a valid cache for key; -1 otherwise, with err
+ * empty when there is no cache for key (none, stale, another format) and set when the file
+ * is damaged (checksum, non-finite samples, malformed records). */
 int sc_cache_load(const char *path, uint64_t key, int nitems, int nnoise_files, int clip,
-                  sc_audio_t *a);
+                  sc_audio_t *a, char *err);
 /* Writes a cache atomically; -1 with err on failure (the caller goes on without one). */
 int sc_cache_save(const char *path, uint64_t key, int nnoise_files, const sc_audio_t *a, char *err);
 void sc_audio_free(sc_audio_t *a);

@@ -308,7 +308,7 @@ sc_dataset_t *sc_open(const char *dir, const feat_config_t *fc, const sc_options
     d->fc = *fc;
     d->opt = *o;
     d->opt.cache_path = NULL; /* not kept: the caller owns the string */
-    FILE *log = o->log ? o->log : stderr;
+    FILE *log = o->log;
     if (!(d->mel = mel_init(fc, err)) || sc_scan(dir, &d->scan, err)) goto fail;
     if (d->scan.nwords == 0) {
         st_err(err, "%s: no word folders with .wav files (expected DIR/<word>/*.wav)", dir);
@@ -337,13 +337,14 @@ sc_dataset_t *sc_open(const char *dir, const feat_config_t *fc, const sc_options
         snprintf(cache, sizeof cache, "%s/.speechtrain-cache-%d-%d.bin", dir, fc->sample_rate,
                  fc->clip_samples);
     uint64_t key = sc_scan_key(&d->scan, fc->sample_rate, fc->clip_samples);
+    char e[ST_ERR_LEN];
     if (o->use_cache &&
-        sc_cache_load(cache, key, d->scan.nwords, d->scan.nnoise, fc->clip_samples, &d->audio) == 0) {
+        sc_cache_load(cache, key, d->scan.nwords, d->scan.nnoise, fc->clip_samples, &d->audio, e) == 0) {
         d->cache_hit = 1;
     } else {
+        if (o->use_cache && e[0] && log) fprintf(log, "speechcommands: %s; decoding again\n", e);
         if (decode_all(dir, &d->scan, fc, &d->audio, err)) goto fail;
-        char e[ST_ERR_LEN];
-        if (o->use_cache && sc_cache_save(cache, key, d->scan.nnoise, &d->audio, e) && !o->quiet)
+        if (o->use_cache && sc_cache_save(cache, key, d->scan.nnoise, &d->audio, e) && log)
             fprintf(log, "speechcommands: not caching decoded audio (%s)\n", e);
     }
 
@@ -355,7 +356,7 @@ sc_dataset_t *sc_open(const char *dir, const feat_config_t *fc, const sc_options
             goto fail;
         }
         d->skipped++;
-        if (!o->quiet) fprintf(log, "speechcommands: skipping %s\n", d->audio.msgs[i]);
+        if (log) fprintf(log, "speechcommands: skipping %s\n", d->audio.msgs[i]);
     }
     d->nwindows = d->audio.nnoise / fc->clip_samples;
     if (build_splits(d, err)) goto fail;
@@ -366,7 +367,7 @@ sc_dataset_t *sc_open(const char *dir, const feat_config_t *fc, const sc_options
                    dir, fc->clip_samples, dir);
             goto fail;
         }
-    if (!o->quiet) report(d, dir, log);
+    if (log) report(d, dir, log);
     return d;
 fail:
     sc_free(d);
@@ -462,16 +463,18 @@ void sc_batch(const sc_dataset_t *d, int split, const int *idx, int n, long epoc
 #pragma omp parallel
     {
         float *clip = malloc((size_t)L * 2 * sizeof *clip);
+        mel_work_t *w = mel_work_init(d->mel, NULL);
 #pragma omp for schedule(dynamic, 2)
         for (int j = 0; j < n; j++) {
             if (labels) labels[j] = sc_label(d, split, idx[j]);
-            if (clip) {
+            if (clip && w) {
                 waveform(d, split, idx[j], epoch, clip, clip + L);
-                mel_compute(d->mel, clip, x + j * hw);
-            } else { /* out of memory for 128 KB of scratch: a blank input, not a crash */
+                mel_compute(d->mel, w, clip, x + j * hw);
+            } else { /* out of memory for 200 KB of scratch: a blank input, not a crash */
                 memset(x + j * hw, 0, hw * sizeof *x);
             }
         }
+        mel_work_free(w);
         free(clip);
     }
 }

@@ -50,8 +50,7 @@ typedef struct {
     int no_silence, no_unknown;
     const char *const *classes;
     int n_classes;
-    int quiet;             /* no report */
-    FILE *log;             /* where the report and skipped-file lines go; NULL = stderr */
+    FILE *log;             /* where the report and skipped-file lines go; NULL: nowhere */
 } sc_options_t;
 
 void sc_options_default(sc_options_t *o);

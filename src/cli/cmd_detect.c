@@ -18,6 +18,7 @@
 #include "cli/opt.h"
 #include "cli/util.h"
 #include "train/train.h"
+#include "viz/det.h"
 
 enum { FMT_PLAIN, FMT_CSV, FMT_JSON };
 
@@ -30,9 +31,9 @@ static void detect_help(void)
            "in seconds (the window that fired), label, score.\n\n"
            "  --model CKPT         checkpoint; its classes are the labels\n"
            "  --hop-ms MS          window hop, rounded to whole STFT hops (32 ms) [100 -> 96]\n"
-           "  --smooth-ms MS       average the class probabilities over this span [1000]\n"
-           "  --threshold P        fire when the averaged keyword probability reaches P [0.7]\n"
-           "  --refractory-ms MS   no second detection within MS of one [1500]\n"
+           "  --smooth-ms MS       average the class probabilities over this span [600]\n"
+           "  --threshold P        fire when the averaged keyword probability reaches P [0.51]\n"
+           "  --refractory-ms MS   no second detection within MS of one [1000]\n"
            "  --format F           plain (space-separated), csv (header file,start,end,label,score)\n"
            "                       or json (one object per line) [plain]\n"
            "  --live               read raw little-endian 16-bit PCM from stdin; detections are\n"
@@ -45,10 +46,12 @@ static void detect_help(void)
            "                       latency; with --det OUT.csv also a threshold sweep (DET curve)\n"
            "  --tolerance-ms MS    a detection matches a truth entry this close [750]\n"
            "  --det OUT.csv        with --eval: threshold,keyword,miss_rate,fa_per_hour rows\n"
+           "  --det-png OUT.png    with --eval: the DET plot (miss rate against false alarms per\n"
+           "                       hour, log scale; all keywords and each one; 1 FA/h marked)\n"
            "  --batch N            windows per forward pass (files) [32]\n"
            "  --threads N          threads (0 = all cores) [0]\n"
-           "(The smoothing, threshold and refractory defaults are TensorFlow's RecognizeCommands\n"
-           "defaults, not yet tuned on validation data.)\n");
+           "(The smoothing, threshold and refractory defaults were tuned on a validation recording\n"
+           "of the demo corpus with scripts/tune_detect.sh; tune them for your model the same way.)\n");
 }
 
 typedef struct {
@@ -191,28 +194,8 @@ static int read_truth(const char *path, char *const *cls, int K, kws_truth_t **o
     return 0;
 }
 
-/* Detections from stored probabilities at a threshold (window middles as times). */
-static int replay(const run_t *r, const detect_config_t *dc, double hop_s, double win_s, kws_det_t **out, int *n,
-                  char *err)
-{
-    detector_t *d = detect_init(r->K, (const char *const *)r->cls, hop_s, win_s, dc, err);
-    if (!d) return -1;
-    kws_det_t *v = malloc(((size_t)r->nprobs + 1) * sizeof *v);
-    if (!v) {
-        detect_free(d);
-        return st_err(err, "out of memory");
-    }
-    int cnt = 0;
-    for (long w = 0; w < r->nprobs; w++) {
-        detect_event_t e;
-        if (detect_push(d, w, r->probs + (size_t)w * r->K, &e)) v[cnt++] = (kws_det_t){e.label, 0.5 * (e.start + e.end)};
-    }
-    detect_free(d);
-    *out = v, *n = cnt;
-    return 0;
-}
-
-static int run_eval(const run_t *r, const char *truth_path, const char *det_path, const detect_config_t *dc,
+static int run_eval(const run_t *r, const char *truth_path, const char *det_path, const char *png_path,
+                    const detect_config_t *dc,
                     double hop_s, double win_s, double tol, char *err)
 {
     kws_truth_t *truth = NULL;
@@ -222,7 +205,9 @@ static int run_eval(const run_t *r, const char *truth_path, const char *det_path
     kws_det_t *det = NULL;
     int nd = 0;
     kws_score_t s = {0};
-    if (replay(r, dc, hop_s, win_s, &det, &nd, err) || kws_match(truth, nt, det, nd, r->K, tol, &s, err)) goto done;
+    if (kws_replay(r->probs, r->nprobs, r->K, (const char *const *)r->cls, dc, hop_s, win_s, &det, &nd, err) ||
+        kws_match(truth, nt, det, nd, r->K, tol, &s, err))
+        goto done;
     long tt = 0, th = 0;
     fprintf(stderr, "eval %s against %s (%.1f min, tolerance %.0f ms, threshold %.2f):\n", r->file, truth_path,
             hours * 60, tol * 1000, dc->threshold);
@@ -236,41 +221,47 @@ static int run_eval(const run_t *r, const char *truth_path, const char *det_path
                     "mean latency %+.0f ms\n",
             tt ? 100.0 * th / tt : 0.0, th, tt, tt ? 100.0 * s.wrong / tt : 0.0, s.false_alarms,
             s.false_alarms / hours, th ? 1000.0 * s.latency_sum / th : 0.0);
-    kws_score_free(&s);
-    if (det_path) {
+    if (det_path || png_path) {
+        enum { NT = KWS_SWEEP_N };
+        kws_sweep_t sw;
+        if (kws_sweep(r->probs, r->nprobs, r->K, (const char *const *)r->cls, dc, hop_s, win_s, truth, nt, tol, hours,
+                      &sw, err))
+            goto done;
+        const int nc = sw.n_curves;
+        det_curve_t *cv = malloc((size_t)nc * sizeof *cv);
+        int bad = cv ? 0 : st_err(err, "out of memory");
+        for (int j = 0; cv && j < nc; j++)
+            cv[j] = (det_curve_t){j ? r->cls[sw.keyword[j]] : "all", NT, sw.fa + (size_t)j * NT, sw.miss + (size_t)j * NT};
         afile_t af = {0};
-        if (afile_open(&af, det_path, err)) goto done;
-        fprintf(af.f, "threshold,keyword,miss_rate,fa_per_hour\n");
-        double best_hit = -1, best_thr = -1;
-        for (int ti = 0; ti <= 100; ti++) {
-            detect_config_t c = *dc;
-            c.threshold = ti / 100.0;
-            free(det);
-            det = NULL;
-            if (replay(r, &c, hop_s, win_s, &det, &nd, err) || kws_match(truth, nt, det, nd, r->K, tol, &s, err)) {
-                afile_abort(&af);
-                goto done;
+        if (!bad && det_path) {
+            bad = afile_open(&af, det_path, err);
+            if (!bad) {
+                fprintf(af.f, "threshold,keyword,miss_rate,fa_per_hour\n");
+                for (int ti = 0; ti < NT; ti++)
+                    for (int j = 1; j <= nc; j++)
+                        fprintf(af.f, "%.2f,%s,%.6f,%.4f\n", ti / 100.0, cv[j % nc].name, cv[j % nc].miss_rate[ti],
+                                cv[j % nc].fa_per_hour[ti]);
+                bad = afile_commit(&af, err);
             }
-            long all_t = 0, all_h = 0, fa_all = s.false_alarms + s.wrong;
-            for (int k = 0; k < r->K; k++) {
-                if (!s.truth[k]) continue;
-                /* false alarms of keyword k: its detections that were not hits */
-                long dk = 0;
-                for (int j = 0; j < nd; j++) dk += det[j].label == k;
-                fprintf(af.f, "%.2f,%s,%.6f,%.4f\n", c.threshold, r->cls[k], 1.0 - (double)s.hits[k] / s.truth[k],
-                        (dk - s.hits[k]) / hours);
-                all_t += s.truth[k], all_h += s.hits[k];
-            }
-            fprintf(af.f, "%.2f,all,%.6f,%.4f\n", c.threshold, all_t ? 1.0 - (double)all_h / all_t : 1.0, fa_all / hours);
-            if (fa_all / hours <= 1.0 && best_thr < 0 && all_t) best_hit = (double)all_h / all_t, best_thr = c.threshold;
-            kws_score_free(&s);
         }
-        if (afile_commit(&af, err)) goto done;
-        if (best_thr >= 0)
-            fprintf(stderr, "  at 1 false alarm per hour: threshold %.2f, hit rate %.2f%%; DET curve in %s\n", best_thr,
-                    100 * best_hit, det_path);
-        else
-            fprintf(stderr, "  no threshold reaches 1 false alarm per hour; DET curve in %s\n", det_path);
+        char title[160];
+        snprintf(title, sizeof title, "DET: %.60s, %.1f MIN", r->file, hours * 60);
+        if (!bad && png_path) bad = det_plot_png(cv, nc, 1.0, title, png_path, err);
+        if (!bad) {
+            /* the operating point: the best hit rate of any threshold with at most 1 false alarm per hour */
+            double env = det_envelope(&cv[0], 1.0), thr = -1;
+            for (int ti = 0; ti < NT && thr < 0; ti++)
+                if (sw.fa[ti] <= 1.0 && sw.miss[ti] == env) thr = ti / 100.0;
+            const char *out = det_path ? det_path : png_path;
+            if (thr >= 0)
+                fprintf(stderr, "  at 1 false alarm per hour: threshold %.2f, hit rate %.2f%%; DET curve in %s\n", thr,
+                        100 * (1 - env), out);
+            else
+                fprintf(stderr, "  no threshold reaches 1 false alarm per hour; DET curve in %s\n", out);
+        }
+        free(cv);
+        kws_sweep_free(&sw);
+        if (bad) goto done;
     }
     rc = 0;
 done:
@@ -282,7 +273,7 @@ done:
 int cmd_detect(int argc, char **argv)
 {
     char err[ST_ERR_LEN];
-    const char *model = NULL, *format = "plain", *truth = NULL, *det_out = NULL;
+    const char *model = NULL, *format = "plain", *truth = NULL, *det_out = NULL, *det_png = NULL;
     double tol_ms = 750.0;
     double hop_ms = 100.0;
     int batch = 32, threads = 0, live = 0, rate = 0, channels = 1;
@@ -301,6 +292,7 @@ int cmd_detect(int argc, char **argv)
         {"--channels", OPT_INT, &channels, 1, 64},
         {"--eval", OPT_STR, &truth, 0, 0},
         {"--det", OPT_STR, &det_out, 0, 0},
+        {"--det-png", OPT_STR, &det_png, 0, 0},
         {"--tolerance-ms", OPT_DOUBLE, &tol_ms, 0, 60000},
     };
     char **files = calloc((size_t)argc + 1, sizeof *files);
@@ -329,7 +321,7 @@ int cmd_detect(int argc, char **argv)
     if (live && nfiles) return free(files), cli_fail(2, "detect: --live reads stdin; give no FILE");
     if (live) batch = 1;
     if (truth && (live || nfiles != 1)) return free(files), cli_fail(2, "detect: --eval scores exactly one FILE");
-    if (det_out && !truth) return free(files), cli_fail(2, "detect: --det needs --eval TRUTH.csv");
+    if ((det_out || det_png) && !truth) return free(files), cli_fail(2, "detect: --det and --det-png need --eval TRUTH.csv");
     train_set_threads(threads);
     speech_opts_t so;
     speech_opts_default(&so);
@@ -376,7 +368,7 @@ int cmd_detect(int argc, char **argv)
         audio_reader_close(rd);
     }
     fflush(stdout);
-    if (truth && run_eval(&r, truth, det_out, &dc, hop_s, (double)so.feat.clip_samples / so.feat.sample_rate,
+    if (truth && run_eval(&r, truth, det_out, det_png, &dc, hop_s, (double)so.feat.clip_samples / so.feat.sample_rate,
                           tol_ms / 1000.0, err))
         goto fail;
     rc = 0;

@@ -51,16 +51,18 @@ int cmd_features(int argc, char **argv)
     if (!mel) return cli_fail(2, err);
     int S = so.feat.clip_samples, H = so.feat.n_mels, W = mel_frames(mel);
     float *clip = malloc((size_t)S * sizeof *clip), *x = malloc((size_t)H * W * sizeof *x);
+    mel_work_t *w = mel_work_init(mel, err);
     int rc = 1;
-    if (!clip || !x) {
+    if (!clip || !x || !w) {
         st_err(err, "out of memory");
-    } else if (audio_features(mel, in, clip, x, err) == 0) {
+    } else if (audio_features(mel, w, in, clip, x, err) == 0) {
         int64_t shape[3] = {1, H, W};
         if (npy_write_f32(out, x, 3, shape, err) == 0) rc = 0;
     }
     if (rc) cli_fail(1, err);
     else printf("wrote %s (1 x %d x %d float32)\n", out, H, W);
     free(clip), free(x);
+    mel_work_free(w);
     mel_free(mel);
     return rc;
 }

@@ -183,23 +183,28 @@ int cmd_predict(int argc, char **argv)
     size_t dl = strlen(audio);
     for (long s = 0; s < n; s += B) {
         int nb = n - s < B ? (int)(n - s) : B;
-        /* Decoding dominates: one clip per thread (audio_features is thread-safe). */
-#pragma omp parallel for schedule(dynamic, 4)
-        for (int i = 0; i < nb; i++) {
-            const char *nm = names[s + i];
-            char *path = malloc(dl + strlen(nm) + 2);
-            char *msg = bad_msg + (size_t)i * ST_ERR_LEN;
-            if (!path) {
+        /* Decoding dominates: one clip per thread, each with its own FFT scratch. */
+#pragma omp parallel
+        {
+            mel_work_t *w = mel_work_init(mel, NULL);
+#pragma omp for schedule(dynamic, 4)
+            for (int i = 0; i < nb; i++) {
+                const char *nm = names[s + i];
+                char *path = w ? malloc(dl + strlen(nm) + 2) : NULL;
+                char *msg = bad_msg + (size_t)i * ST_ERR_LEN;
                 ok[i] = 0;
-                snprintf(msg, ST_ERR_LEN, "%s: out of memory", nm);
-                continue;
+                if (!path) {
+                    snprintf(msg, ST_ERR_LEN, "%s: out of memory", nm);
+                } else {
+                    sprintf(path, "%s/%s", audio, nm);
+                    long nw = 0;
+                    ok[i] = audio_features_len(mel, w, path, clips + (size_t)i * S, x + (size_t)i * hw, &nw, msg) == 0;
+                    longer[i] = ok[i] && nw > S;
+                }
+                if (!ok[i]) memset(x + (size_t)i * hw, 0, hw * sizeof *x);
+                free(path);
             }
-            sprintf(path, "%s/%s", audio, nm);
-            long nw = 0;
-            ok[i] = audio_features_len(mel, path, clips + (size_t)i * S, x + (size_t)i * hw, &nw, msg) == 0;
-            longer[i] = ok[i] && nw > S;
-            if (!ok[i]) memset(x + (size_t)i * hw, 0, hw * sizeof *x);
-            free(path);
+            mel_work_free(w);
         }
         model_forward(m, x, nb, 0);
         const float *z = model_logits(m);
@@ -247,7 +252,7 @@ int cmd_predict(int argc, char **argv)
         fprintf(stderr, "speechtrain: predict: %ld more unreadable clips not listed\n", bad - PREDICT_MAX_REPORTED);
     if (nlong)
         fprintf(stderr, "speechtrain: predict: warning: %ld clip%s longer than the model's %d-sample window, labelled "
-                        "from their first %d samples only: %s%s\n",
+                        "from their first %d samples only (for keywords in long recordings use speechtrain detect): %s%s\n",
                 nlong, nlong == 1 ? " is" : "s are", S, S, long_names ? long_names : "",
                 nlong > PREDICT_MAX_REPORTED ? ", ..." : "");
     printf("wrote %s: %ld rows", out, n);

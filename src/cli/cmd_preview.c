@@ -111,12 +111,14 @@ static int load_spectrograms(char **files, int nfiles, int pairs, float *a, floa
     *h = fc.n_mels;
     *w = mel_frames(mel);
     float *clip = malloc(sizeof(float) * fc.clip_samples);
-    int rc = clip ? 0 : st_err(err, "out of memory");
+    mel_work_t *mw = mel_work_init(mel, err);
+    int rc = clip && mw ? 0 : st_err(err, "out of memory");
     for (int i = 0; !rc && i < 2 * pairs; i++) {
         const char *path = files[i % nfiles];
-        rc = audio_features(mel, path, clip, (i % 2 ? b : a) + (size_t)(i / 2) * *h * *w, err);
+        rc = audio_features(mel, mw, path, clip, (i % 2 ? b : a) + (size_t)(i / 2) * *h * *w, err);
     }
     free(clip);
+    mel_work_free(mw);
     mel_free(mel);
     return rc;
 }

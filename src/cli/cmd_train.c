@@ -9,6 +9,7 @@
 #include "cli/trainrun.h"
 #include "cli/util.h"
 #include "common/text.h"
+#include "train/dist.h"
 
 /* The demo preset (no --data): small enough to finish in about 10 minutes on 2 cores,
  * and to reach >= 90% test accuracy on datasets/demo (docs/cli.md has the numbers). */
@@ -60,10 +61,11 @@ int cmd_train(int argc, char **argv)
     case 1: train_help(&o.tc); return CLI_OK;
     case 2: cli_print_version(); return CLI_OK;
     }
+    if (trainrun_join(err)) return cli_fail(CLI_FAIL, err);
     /* Resume: the checkpoint's own arguments first, the command line on top. */
     char **saved;
     int n_saved;
-    if (trainrun_saved_args(n, args, &saved, &n_saved, err)) return cli_fail(CLI_FAIL, err);
+    if (trainrun_saved_args(n, args, &saved, &n_saved, err)) return trainrun_exit(cli_fail(CLI_FAIL, err));
     int rc = CLI_USAGE, usage;
     speech_data_t sd = {0};
     char *prog_args = NULL;
@@ -86,8 +88,12 @@ int cmd_train(int argc, char **argv)
     rc = CLI_FAIL;
     so.sc.augment = o.tc.augment;
     so.sc.seed = o.tc.seed;
-    so.sc.quiet = o.quiet;
-    if (speech_data_open(&sd, &so, err)) goto fail;
+    so.sc.log = o.quiet || dist_rank() != 0 ? NULL : stderr;
+    /* The first process on each machine decodes (or loads the decode cache), then the others
+     * find the cache it wrote. */
+    if (dist_local_rank() == 0 && speech_data_open(&sd, &so, err)) goto fail;
+    dist_barrier();
+    if (dist_local_rank() != 0 && speech_data_open(&sd, &so, err)) goto fail;
     if (!(prog_args = speech_opts_canonical(&so))) {
         st_err(err, "out of memory");
         goto fail;
@@ -100,5 +106,5 @@ done:
     free(prog_args);
     if (sd.ds) speech_data_close(&sd);
     text_lines_free(saved);
-    return rc;
+    return trainrun_exit(rc);
 }

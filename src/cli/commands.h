@@ -12,5 +12,7 @@ int cmd_features(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
 int cmd_preview(int argc, char **argv);
 int cmd_robust(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
 
 #endif

@@ -139,10 +139,11 @@ int main(int argc, char **argv)
     case 1: usage(stdout, cfg); return CLI_OK;
     case 2: cli_print_version(); return CLI_OK;
     }
+    if (trainrun_join(err)) return cli_fail(CLI_FAIL, err);
     /* Resume: the checkpoint's own arguments first, the command line on top. */
     char **saved;
     int n_saved, usage_err;
-    if (trainrun_saved_args(argc - 1, argv + 1, &saved, &n_saved, err)) return cli_fail(CLI_FAIL, err);
+    if (trainrun_saved_args(argc - 1, argv + 1, &saved, &n_saved, err)) return trainrun_exit(cli_fail(CLI_FAIL, err));
     int rc = CLI_USAGE;
     source_t *s = NULL;
     int which = 0;
@@ -202,5 +203,5 @@ done:
     if (s) cifar_free(&s->data);
     free(s);
     text_lines_free(saved);
-    return rc;
+    return trainrun_exit(rc);
 }

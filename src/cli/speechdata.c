@@ -95,34 +95,6 @@ void speech_opts_help(FILE *f, int features, int dataset)
             "  --fmin HZ, --fmax HZ mel filterbank edges [0, 8000]\n");
 }
 
-void speech_feat_meta(const feat_config_t *fc, char *buf, size_t len)
-{
-    char t[2][TEXT_DOUBLE_LEN];
-    snprintf(buf, len,
-             "feat.sample_rate=%d\nfeat.clip_samples=%d\nfeat.n_fft=%d\nfeat.hop=%d\nfeat.n_mels=%d\n"
-             "feat.fmin=%s\nfeat.fmax=%s\n",
-             fc->sample_rate, fc->clip_samples, fc->n_fft, fc->hop, fc->n_mels, text_double(t[0], fc->fmin),
-             text_double(t[1], fc->fmax));
-}
-
-int speech_feat_from_meta(const char *meta, feat_config_t *fc, const char *ckpt, char *err)
-{
-    const char *keys[] = {"feat.sample_rate", "feat.clip_samples", "feat.n_fft", "feat.hop", "feat.n_mels",
-                          "feat.fmin", "feat.fmax"};
-    double v[7];
-    for (int k = 0; k < 7; k++) {
-        char b[64];
-        if (text_kv_get(meta, keys[k], b, sizeof b))
-            return st_err(err, "%s: checkpoint has no %s setting (not a speechtrain checkpoint)", ckpt, keys[k]);
-        v[k] = strtod(b, NULL);
-    }
-    fc->sample_rate = (int)v[0], fc->clip_samples = (int)v[1], fc->n_fft = (int)v[2], fc->hop = (int)v[3];
-    fc->n_mels = (int)v[4], fc->fmin = v[5], fc->fmax = v[6];
-    char e2[ST_ERR_LEN];
-    if (feat_config_check(fc, e2)) return st_err(err, "%s: bad feature settings: %s", ckpt, e2);
-    return 0;
-}
-
 char *speech_opts_canonical(const speech_opts_t *o)
 {
     char *b = malloc(8192);
@@ -170,7 +142,7 @@ int speech_data_open(speech_data_t *s, speech_opts_t *o, char *err)
     s->ds = sc_open(o->data_abs, &o->feat, &o->sc, err);
     if (!s->ds) return -1;
     size_t n = 0;
-    speech_feat_meta(&o->feat, s->meta, sizeof s->meta);
+    feat_config_meta(&o->feat, s->meta, sizeof s->meta);
     n = strlen(s->meta);
     snprintf(s->meta + n, sizeof s->meta - n, "data.classes=");
     const int K = sc_nclasses(s->ds);
@@ -225,7 +197,7 @@ int speech_ckpt_open(const char *path, int max_batch, speech_opts_t *o, model_t 
     memset(info, 0, sizeof *info);
     if (ckpt_load(path, m, max_batch, info, err)) return -1;
     feat_config_t fc;
-    if (speech_feat_from_meta(info->meta_text, &fc, path, err)) goto fail;
+    if (feat_config_from_meta(info->meta_text, &fc, path, err)) goto fail;
     if (o->feat_given) {
         const feat_config_t *u = &o->feat;
 #define SAME(f, flag, fmt)                                                                                \
@@ -299,6 +271,6 @@ int speech_data_open_for(speech_data_t *s, speech_opts_t *o, const ckpt_info_t *
     if (!o->data) o->data = speech_demo_corpus();
     if (!o->data) return 1;
     o->sc.augment = 0;
-    o->sc.quiet = quiet;
+    o->sc.log = quiet ? NULL : stderr;
     return speech_data_open(s, o, err);
 }

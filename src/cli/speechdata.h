@@ -23,10 +23,6 @@ void speech_opts_default(speech_opts_t *o);
 int speech_opts_parse(speech_opts_t *o, int argc, char **argv, int *i, int features, int dataset, char *err);
 void speech_opts_help(FILE *f, int features, int dataset);
 
-/* "feat.key=value\n" lines of a feature configuration (checkpoint meta). */
-void speech_feat_meta(const feat_config_t *fc, char *buf, size_t len);
-/* Reads the feature settings back from checkpoint meta; -1 with err when missing. */
-int speech_feat_from_meta(const char *meta, feat_config_t *fc, const char *ckpt, char *err);
 /* Canonical args of the speech flags (one per line), malloc'd. */
 char *speech_opts_canonical(const speech_opts_t *o);
 

@@ -28,7 +28,9 @@ static const command_t commands[] = {
     {"detect", cmd_detect, "find keywords in recordings of any length, or live audio on stdin"},
     {"robust", cmd_robust, "clean, FGSM, corruption and occlusion error of a checkpoint"},
     {"features", cmd_features, "write the network input of one clip as a .npy file"},
+    {"export", cmd_export, "write a checkpoint's network as an ONNX model"},
     {"preview", cmd_preview, "render mixed samples as a PNG grid"},
+    {"plot", cmd_plot, "PNG charts of experiment tables, training logs and confusion matrices"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -70,6 +70,7 @@ int trainopts_parse(trainopts_t *o, int argc, char **argv, int *i, char *err)
         return r < 0 ? -1 : (mix_config_set(&c->mix, "fmix-reference", "1", err) ? -1 : 1);
     if ((r = opt_switch("--no-mix", a, err))) return r < 0 ? -1 : ((c->no_mix = 1), 1);
     if ((r = opt_switch("--no-augment", a, err))) return r < 0 ? -1 : ((c->augment = 0), 1);
+    if ((r = opt_switch("--local-bn", a, err))) return r < 0 ? -1 : ((c->local_bn = 1), 1);
     if ((r = opt_switch("--quiet", a, err))) return r < 0 ? -1 : ((o->quiet = 1), 1);
     if ((r = opt_switch("--force", a, err))) return r < 0 ? -1 : ((o->force = 1), 1);
     return 0;
@@ -118,6 +119,7 @@ char *trainopts_canonical(const train_config_t *c)
     if (c->mix.fmix_reference) sb_add(&b, &len, &cap, "--fmix-reference\n");
     if (c->no_mix) sb_add(&b, &len, &cap, "--no-mix\n");
     if (!c->augment) sb_add(&b, &len, &cap, "--no-augment\n");
+    if (c->local_bn) sb_add(&b, &len, &cap, "--local-bn\n");
     sb_add(&b, &len, &cap, "--label-smoothing\n%s\n--ckpt-every\n%ld\n", text_double(t[0], c->label_smoothing),
            c->ckpt_every);
     if (c->threads > 0) sb_add(&b, &len, &cap, "--threads\n%d\n", c->threads);
@@ -160,7 +162,11 @@ void trainopts_help(FILE *f, const train_config_t *c)
         "  --ckpt-every N       also write DIR/last.ckpt every N steps (0 = once per epoch) [%ld]\n"
         "  --max-steps N        stop cleanly after N steps in total, like Ctrl-C (0 = no limit)\n"
         "  --progress MODE      auto (bar on a terminal, plain lines otherwise), bar, plain\n"
-        "  --quiet              no progress display\n",
+        "  --quiet              no progress display\n"
+        "Processes (under mpirun; docs/cluster.md):\n"
+        "  --local-bn           BatchNorm statistics of each process's share of the batch\n"
+        "                       (PyTorch DDP without SyncBN); default: of the whole batch,\n"
+        "                       as one process computes them\n",
         c->epochs, c->batch, c->eval_batch, c->width, c->lr, c->wd, c->momentum, c->warmup,
         (unsigned long long)c->seed, c->threads, c->candidates, c->weights, c->out_dir ? c->out_dir : "runs/latest", c->ckpt_every);
 }

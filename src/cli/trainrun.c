@@ -16,6 +16,7 @@
 #include "cli/progress.h"
 #include "cli/util.h"
 #include "common/text.h"
+#include "train/dist.h"
 
 int trainrun_saved_args(int argc, char **argv, char ***saved, int *n, char *err)
 {
@@ -89,15 +90,39 @@ static int check_not_another_run(const trainopts_t *o, char *err)
                   "or give --force to replace it", dir, found, dir);
 }
 
+int trainrun_join(char *err)
+{
+    return dist_init(NULL, NULL, err);
+}
+
+int trainrun_exit(int rc)
+{
+    /* A failure may be this rank's alone while the others wait in a collective: stop them all
+     * (the launcher then exits with rc). A clean stop is agreed on by every rank. */
+    if (rc != CLI_OK && rc != CLI_INTERRUPTED) dist_abort(rc);
+    dist_finalize();
+    return rc;
+}
+
 int trainrun_prepare(trainopts_t *o, const char *fallback, int *usage, char *err)
 {
     train_config_t *c = &o->tc;
     *usage = 1;
     if (train_config_finish(c, err)) return -1;
     *usage = 0;
+    /* processes sharing a machine share its cores unless told otherwise */
+    if (c->threads <= 0 && dist_local_size() > 1) {
+        c->threads = omp_get_num_procs() / dist_local_size();
+        if (c->threads < 1) c->threads = 1;
+    }
     c->threads = train_set_threads(c->threads);
-    if (!o->quiet) warn_if_busy(c->threads);
+    int root = dist_rank() == 0;
+    if (!o->quiet && root) warn_if_busy(c->threads);
+    if (!o->quiet && root && dist_size() > 1)
+        fprintf(stderr, "%s: data parallel: %d ranks, %d threads each, global batch %d\n", cli_prog(), dist_size(),
+                c->threads, c->batch);
     c->out_dir = train_run_dir(c->out_dir, c->resume, fallback, o->out_buf, sizeof o->out_buf);
+    if (!root) return 0;   /* rank 0 alone writes the run folder; its checks stop the run */
     if (check_writable(c->out_dir, err)) return -1;
     *usage = 1;
     if (check_not_another_run(o, err)) return -1;

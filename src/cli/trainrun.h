@@ -12,6 +12,13 @@
 #include "cli/trainopts.h"
 #include "train/train.h"
 
+/* Data parallel (docs/cluster.md): trainrun_join first (joins the run when started by
+ * mpirun or srun; a plain process otherwise), and the program returns trainrun_exit(rc): a
+ * failure on one rank stops every rank with rc instead of leaving them waiting. Only rank 0
+ * writes and shows progress; the others train their share quietly. */
+int trainrun_join(char *err);
+int trainrun_exit(int rc);
+
 /* With --resume CKPT in argv[0..argc): the arguments CKPT was made with into *saved and *n
  * (text_lines_free); else *saved = NULL, *n = 0. -1 with err when CKPT cannot be read. */
 int trainrun_saved_args(int argc, char **argv, char ***saved, int *n, char *err);

@@ -64,6 +64,7 @@ int cli_check_out_path(const char *flag, const char *path, char *err)
     return 0;
 }
 
+const char *cli_version(void) { return ST_VERSION; }
 void cli_print_version(void) { printf("%s %s\n", g_prog, ST_VERSION); }
 
 int cli_help_or_version(int argc, char **argv)

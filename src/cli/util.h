@@ -22,6 +22,8 @@ void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * and then fail. -1 with err naming `flag` and the folder. */
 int cli_check_out_path(const char *flag, const char *path, char *err);
 
+/* The program version (the project's, from meson). */
+const char *cli_version(void);
 /* "<prog> <version>" on stdout. */
 void cli_print_version(void);
 /* 1 when argv[1..argc) holds --help/-h, 2 when it holds --version (first one wins), else 0. */

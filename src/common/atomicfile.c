@@ -1,3 +1,6 @@
+/* O_TMPFILE, AT_EMPTY_PATH */
+#define _GNU_SOURCE
+
 #include "common/atomicfile.h"
 
 #include "common/err.h"
@@ -18,25 +21,33 @@ static void afile_clear(afile_t *a)
     a->tmp = a->dst = NULL;
 }
 
-int afile_open(afile_t *a, const char *path, char *err)
+/* An unnamed file in dst's folder (O_TMPFILE): it has no name until afile_commit links it, so
+ * a process killed while writing (kill -9, SIGXFSZ) leaves nothing behind. -1 where the file
+ * system or kernel does not support it. The mode is 0666 less umask, as fopen would give. */
+static int open_unnamed(const char *dst)
 {
-    a->f = NULL;
-    a->tmp = a->dst = NULL;
-    size_t n = strlen(path);
-    a->dst = strdup(path);
+#ifdef O_TMPFILE
+    char *copy = strdup(dst);
+    if (!copy) return -1;
+    int fd = open(dirname(copy), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+    free(copy);
+    return fd;
+#else
+    (void)dst;
+    return -1;
+#endif
+}
+
+/* A named temporary beside dst (mkstemp), for file systems without O_TMPFILE. */
+static int open_named(afile_t *a, char *err)
+{
+    size_t n = strlen(a->dst);
     a->tmp = malloc(n + 16);
-    if (!a->dst || !a->tmp) {
-        afile_clear(a);
-        return st_err(err, "%s: out of memory", path);
-    }
-    memcpy(a->tmp, path, n);
+    if (!a->tmp) return st_err(err, "%s: out of memory", a->dst);
+    memcpy(a->tmp, a->dst, n);
     memcpy(a->tmp + n, ".tmp.XXXXXX", 12);
     int fd = mkstemp(a->tmp);
-    if (fd < 0) {
-        int e = errno;
-        afile_clear(a);
-        return st_err(err, "%s: cannot create file: %s", path, strerror(e));
-    }
+    if (fd < 0) return st_err(err, "%s: cannot create file: %s", a->dst, strerror(errno));
     /* mkstemp creates 0600; give the file the mode a plain fopen would (0666 less umask). */
     mode_t um = umask(0);
     umask(um);
@@ -44,18 +55,54 @@ int afile_open(afile_t *a, const char *path, char *err)
         int e = errno;
         close(fd);
         unlink(a->tmp);
+        return st_err(err, "%s: cannot set file mode: %s", a->dst, strerror(e));
+    }
+    return fd;
+}
+
+int afile_open(afile_t *a, const char *path, char *err)
+{
+    a->f = NULL;
+    a->tmp = NULL;
+    a->dst = strdup(path);
+    if (!a->dst) return st_err(err, "%s: out of memory", path);
+    int fd = open_unnamed(path);
+    if (fd < 0) fd = open_named(a, err);
+    if (fd < 0) {
         afile_clear(a);
-        return st_err(err, "%s: cannot set file mode: %s", path, strerror(e));
+        return -1;
     }
     a->f = fdopen(fd, "wb");
     if (!a->f) {
         int e = errno;
         close(fd);
-        unlink(a->tmp);
+        if (a->tmp) unlink(a->tmp);
         afile_clear(a);
         return st_err(err, "%s: cannot open: %s", path, strerror(e));
     }
     return 0;
+}
+
+/* Gives the unnamed file of fd a fresh name beside a->dst (a->tmp); 0 or -1 with errno. Only
+ * the moment between this link and the rename that follows can leave a temporary behind. */
+static int link_unnamed(afile_t *a, int fd)
+{
+    size_t n = strlen(a->dst);
+    a->tmp = malloc(n + 48);
+    if (!a->tmp) return -1;
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    for (unsigned k = 0; k < 1000; k++) {
+        snprintf(a->tmp, n + 48, "%s.tmp.%ld.%u", a->dst, (long)getpid(), k);
+        /* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH on older kernels; /proc works for anyone. */
+        int rc = linkat(fd, "", AT_FDCWD, a->tmp, AT_EMPTY_PATH);
+        if (rc != 0 && errno != EEXIST) rc = linkat(AT_FDCWD, proc, AT_FDCWD, a->tmp, AT_SYMLINK_FOLLOW);
+        if (rc == 0) return 0;
+        if (errno != EEXIST) break;
+    }
+    free(a->tmp);
+    a->tmp = NULL;
+    return -1;
 }
 
 static void fsync_dir(const char *path)
@@ -75,6 +122,10 @@ int afile_commit(afile_t *a, char *err)
     if (!a->f) return st_err(err, "internal error: commit of a file that is not open");
     int bad = ferror(a->f) || fflush(a->f) != 0 || fsync(fileno(a->f)) != 0;
     int e = errno;
+    if (!bad && !a->tmp && link_unnamed(a, fileno(a->f)) != 0) {
+        bad = 1;
+        e = errno;
+    }
     if (fclose(a->f) != 0 && !bad) {
         bad = 1;
         e = errno;
@@ -85,7 +136,7 @@ int afile_commit(afile_t *a, char *err)
         e = errno;
     }
     if (bad) {
-        unlink(a->tmp);
+        if (a->tmp) unlink(a->tmp);
         int rc = st_err(err, "%s: write failed: %s", a->dst, strerror(e));
         afile_clear(a);
         return rc;

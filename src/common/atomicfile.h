@@ -1,8 +1,11 @@
 /* atomicfile.h: write a file so that readers see either the old one or the whole new one.
  *
- * afile_open creates a temporary file beside the destination; afile_commit flushes, fsyncs
- * and renames it over the destination (then fsyncs the directory); afile_abort removes it.
- * A crash or kill at any point leaves the previous file intact.
+ * afile_open creates an unnamed file (O_TMPFILE) in the destination's folder; afile_commit
+ * flushes and fsyncs it, links it under a temporary name and renames that over the
+ * destination (then fsyncs the folder); afile_abort drops it. A crash or kill at any point
+ * leaves the previous file intact, and a kill while writing (kill -9, SIGXFSZ) leaves no
+ * temporary file behind. Where O_TMPFILE is not supported the temporary is a named
+ * `DST.tmp.XXXXXX` from the start, which such a kill leaves.
  */
 #ifndef ST_ATOMICFILE_H
 #define ST_ATOMICFILE_H
@@ -11,7 +14,7 @@
 
 typedef struct {
     FILE *f;    /* write through this */
-    char *tmp;  /* temporary path, removed on abort */
+    char *tmp;  /* named temporary path (NULL while the file is unnamed), removed on abort */
     char *dst;  /* final path */
 } afile_t;
 

@@ -20,6 +20,7 @@ struct mix_ctx {
     mix_config_t c;
     int max_n, C, H, W, K;
     size_t plane, row;     /* H*W, C*H*W */
+    char *block;           /* the one allocation the buffers below are carved from */
     int *perm;             /* (max_n) */
     unsigned char *done;   /* (max_n) visited flags for the cycle walk */
     int *row_mode;         /* (max_n) */
@@ -48,28 +49,56 @@ struct mix_ctx {
 void mix_free(mix_ctx_t *m)
 {
     if (!m) return;
-    free(m->perm);
-    free(m->done);
-    free(m->row_mode);
-    free(m->row_lam);
-    free(m->row_box);
-    free(m->row_seed);
-    free(m->save_x);
-    free(m->save_y);
-    free(m->y_orig);
-    free(m->patch);
-    free(m->saved);
-    free(m->slot);
-    free(m->saved_row);
-    free(m->order);
-    free(m->cyc);
-    free(m->mask);
-    free(m->rs_ix);
-    free(m->rs_wx);
-    free(m->rs_iy);
-    free(m->rs_wy);
+    free(m->block);
     mix_fmix_free(m->fmix);
     free(m);
+}
+
+/* Places each buffer at *at in base, 64-byte aligned, and advances *at; with base NULL it
+ * only measures, so one function both sizes and carves the block. */
+static void *carve(char *base, size_t *at, size_t bytes)
+{
+    void *p = base ? base + *at : NULL;
+    *at += (bytes + 63) / 64 * 64;
+    return p;
+}
+
+/* The buffers of m in one block at base (NULL: none yet); returns its size in bytes. */
+static size_t carve_all(mix_ctx_t *m, char *base)
+{
+    const mix_config_t *c = &m->c;
+    size_t n = (size_t)m->max_n, at = 0;
+    int resize = 0, pieces = 0;
+    for (int j = 0; j < c->ncand; j++) {
+        resize |= c->cand[j] == MIX_RESIZEMIX && c->weights[MIX_RESIZEMIX] > 0.0;
+        pieces |= c->cand[j] != MIX_RESIZEMIX && c->weights[c->cand[j]] > 0.0;
+    }
+    /* saved rows: at most one per cycle of two or more rows, plus one per piece; a row is
+     * saved at most once */
+    size_t nsaved = pieces && !c->elem ? n / 2 + MIX_MAX_PIECES : 1;
+    if (nsaved > n) nsaved = n;
+    m->perm = carve(base, &at, n * sizeof *m->perm);
+    m->done = carve(base, &at, n);
+    m->row_mode = carve(base, &at, n * sizeof *m->row_mode);
+    m->row_lam = carve(base, &at, n * sizeof *m->row_lam);
+    m->row_box = carve(base, &at, n * sizeof *m->row_box);
+    m->row_seed = carve(base, &at, n * sizeof *m->row_seed);
+    m->save_x = carve(base, &at, m->row * sizeof *m->save_x);
+    m->save_y = carve(base, &at, (size_t)m->K * sizeof *m->save_y);
+    m->y_orig = carve(base, &at, (c->elem ? 1 : n) * m->K * sizeof *m->y_orig);
+    /* batch resizemix resizes every row before pasting: room for max_n patches */
+    m->patch = carve(base, &at, (resize && !c->elem ? n : 1) * m->row * sizeof *m->patch);
+    m->saved = carve(base, &at, nsaved * m->row * sizeof *m->saved);
+    m->slot = carve(base, &at, n * sizeof *m->slot);
+    m->saved_row = carve(base, &at, n * sizeof *m->saved_row);
+    m->order = carve(base, &at, n * sizeof *m->order);
+    m->cyc = carve(base, &at, (n + 1) * sizeof *m->cyc);
+    m->mask = carve(base, &at, m->plane * sizeof *m->mask);
+    m->rs_ix = carve(base, &at, 2 * (size_t)m->W * sizeof *m->rs_ix);
+    m->rs_wx = carve(base, &at, 2 * (size_t)m->W * sizeof *m->rs_wx);
+    m->rs_iy = carve(base, &at, 2 * (size_t)m->H * sizeof *m->rs_iy);
+    m->rs_wy = carve(base, &at, 2 * (size_t)m->H * sizeof *m->rs_wy);
+    return at;
 }
 
 mix_ctx_t *mix_init(const mix_config_t *c, int max_n, int C, int H, int W, int K, char *err)
@@ -94,40 +123,8 @@ mix_ctx_t *mix_init(const mix_config_t *c, int max_n, int C, int H, int W, int K
     m->K = K;
     m->plane = (size_t)H * W;
     m->row = (size_t)C * H * W;
-    size_t n = (size_t)max_n;
-    m->perm = malloc(n * sizeof *m->perm);
-    m->done = malloc(n);
-    m->row_mode = malloc(n * sizeof *m->row_mode);
-    m->row_lam = malloc(n * sizeof *m->row_lam);
-    m->row_box = malloc(n * sizeof *m->row_box);
-    m->row_seed = malloc(n * sizeof *m->row_seed);
-    m->save_x = malloc(m->row * sizeof *m->save_x);
-    m->save_y = malloc((size_t)K * sizeof *m->save_y);
-    m->y_orig = malloc((c->elem ? 1 : n) * K * sizeof *m->y_orig);
-    int resize = 0;
-    for (int j = 0; j < c->ncand; j++)
-        resize |= c->cand[j] == MIX_RESIZEMIX && c->weights[MIX_RESIZEMIX] > 0.0;
-    /* batch resizemix resizes every row before pasting: room for max_n patches */
-    m->patch = malloc((resize && !c->elem ? n : 1) * m->row * sizeof *m->patch);
-    /* saved rows: at most one per cycle of two or more rows, plus one per piece */
-    int pieces = 0;
-    for (int j = 0; j < c->ncand; j++)
-        pieces |= c->cand[j] != MIX_RESIZEMIX && c->weights[c->cand[j]] > 0.0;
-    size_t nsaved = pieces && !c->elem ? n / 2 + MIX_MAX_PIECES : 1;
-    if (nsaved > n) nsaved = n; /* a row is saved at most once */
-    m->saved = malloc(nsaved * m->row * sizeof *m->saved);
-    m->slot = malloc(n * sizeof *m->slot);
-    m->saved_row = malloc(n * sizeof *m->saved_row);
-    m->order = malloc(n * sizeof *m->order);
-    m->cyc = malloc((n + 1) * sizeof *m->cyc);
-    m->mask = malloc(m->plane * sizeof *m->mask);
-    m->rs_ix = malloc(2 * (size_t)W * sizeof *m->rs_ix);
-    m->rs_wx = malloc(2 * (size_t)W * sizeof *m->rs_wx);
-    m->rs_iy = malloc(2 * (size_t)H * sizeof *m->rs_iy);
-    m->rs_wy = malloc(2 * (size_t)H * sizeof *m->rs_wy);
-    if (!m->rs_ix || !m->rs_wx || !m->rs_iy || !m->rs_wy || !m->perm || !m->done || !m->row_mode || !m->row_lam || !m->row_box || !m->row_seed ||
-        !m->save_x || !m->save_y || !m->y_orig || !m->patch || !m->saved || !m->slot || !m->saved_row || !m->order || !m->cyc || !m->mask)
-        goto oom;
+    if (!(m->block = aligned_alloc(64, carve_all(m, NULL)))) goto oom;
+    carve_all(m, m->block);
     for (int j = 0; j < c->ncand; j++)
         if (c->cand[j] == MIX_FMIX && c->weights[MIX_FMIX] > 0.0) {
             m->fmix = mix_fmix_init(H, W, c->fmix_decay, c->fmix_reference, err);

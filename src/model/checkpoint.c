@@ -8,6 +8,7 @@
 
 #include "common/atomicfile.h"
 #include "common/err.h"
+#include "common/hash.h"
 #include "common/infile.h"
 
 #include <errno.h>
@@ -24,20 +25,9 @@ static const char MAGIC[8] = {'S', 'T', 'C', 'K', 'P', 'T', '0', '1'};
 #define ARCH_PREACT_RESNET18 1u
 #define MAX_TEXT (1u << 24)
 #define MAX_NAMES 1000000u
-#define MAX_RNGS 65536u
+#define MAX_RNGS 65536u    /* version 1's generator-state list, skipped on load */
+#define RNG_STATE_BYTES 32u
 
-#define FNV_OFFSET 0xcbf29ce484222325ULL
-#define FNV_PRIME 0x100000001b3ULL
-
-static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= FNV_PRIME;
-    }
-    return h;
-}
 
 typedef struct {
     FILE *f;
@@ -47,7 +37,7 @@ typedef struct {
 static void put(writer_t *w, const void *p, size_t n)
 {
     if (n == 0) return;
-    w->h = fnv1a(w->h, p, n);
+    w->h = hash_fnv1a(w->h, p, n);
     fwrite(p, 1, n, w->f);
 }
 
@@ -69,8 +59,6 @@ int ckpt_save(const char *path, const model_t *m, const ckpt_meta_t *meta, char 
     if (!meta) meta = &none;
     if (meta->n_classes < 0 || (meta->n_classes > 0 && !meta->class_names))
         return st_err(err, "%s: bad class name list (%d names)", path, meta->n_classes);
-    if (meta->n_rngs < 0 || (meta->n_rngs > 0 && !meta->rngs) || (uint32_t)meta->n_rngs > MAX_RNGS)
-        return st_err(err, "%s: bad RNG state list (%d states)", path, meta->n_rngs);
     if (meta->meta_text && strlen(meta->meta_text) >= MAX_TEXT)
         return st_err(err, "%s: meta text longer than %u bytes", path, MAX_TEXT);
     for (int i = 0; i < meta->n_classes; i++)
@@ -82,7 +70,7 @@ int ckpt_save(const char *path, const model_t *m, const ckpt_meta_t *meta, char 
     const model_config_t *c = model_config(m);
     afile_t a;
     if (afile_open(&a, path, err) != 0) return -1;
-    writer_t w = {a.f, FNV_OFFSET};
+    writer_t w = {a.f, HASH_FNV_OFFSET};
     put(&w, MAGIC, 8);
     put_u32(&w, CKPT_VERSION);
     put_u32(&w, ARCH_PREACT_RESNET18);
@@ -98,8 +86,6 @@ int ckpt_save(const char *path, const model_t *m, const ckpt_meta_t *meta, char 
     put_str(&w, meta->meta_text);
     put_u32(&w, (uint32_t)meta->n_classes);
     for (int i = 0; i < meta->n_classes; i++) put_str(&w, meta->class_names[i]);
-    put_u32(&w, (uint32_t)meta->n_rngs);
-    for (int i = 0; i < meta->n_rngs; i++) put(&w, meta->rngs[i].s, sizeof meta->rngs[i].s);
     put(&w, model_params(mm), model_num_params(m) * sizeof(float));
     put(&w, model_bn_stats(mm), model_num_bn_stats(m) * sizeof(float));
     put(&w, model_momentum(mm), model_num_params(m) * sizeof(float));
@@ -165,7 +151,6 @@ void ckpt_info_free(ckpt_info_t *info)
     if (info->class_names)
         for (int i = 0; i < info->n_classes; i++) free(info->class_names[i]);
     free(info->class_names);
-    free(info->rngs);
     memset(info, 0, sizeof *info);
 }
 
@@ -194,12 +179,12 @@ static int parse(const char *path, const unsigned char *buf, size_t len, ckpt_in
         return st_err(err, "%s: truncated checkpoint (%zu bytes)", path, len);
     uint32_t version;
     memcpy(&version, buf + 8, 4);
-    if (version != CKPT_VERSION)
-        return st_err(err, "%s: checkpoint version %u is not supported (this build reads %d)",
+    if (version < 1 || version > CKPT_VERSION)
+        return st_err(err, "%s: checkpoint version %u is not supported (this build reads 1 to %d)",
                       path, version, CKPT_VERSION);
     uint64_t stored;
     memcpy(&stored, buf + len - 8, 8);
-    if (fnv1a(FNV_OFFSET, buf, len - 8) != stored)
+    if (hash_fnv1a(HASH_FNV_OFFSET, buf, len - 8) != stored)
         return st_err(err, "%s: checksum mismatch: the file is truncated or corrupted", path);
 
     reader_t r = {buf, len - 8, 12, 0};
@@ -227,16 +212,10 @@ static int parse(const char *path, const unsigned char *buf, size_t len, ckpt_in
             info->n_classes = (int)i + 1;
         }
     }
-    uint32_t nr = get_u32(&r);
-    if (!r.bad && nr > MAX_RNGS) r.bad = 1;
-    if (!r.bad && nr > 0) {
-        const void *p = get(&r, (size_t)nr * sizeof(rng_t));
-        info->rngs = p ? malloc((size_t)nr * sizeof(rng_t)) : NULL;
-        if (!info->rngs) r.bad = 1;
-        else {
-            memcpy(info->rngs, p, (size_t)nr * sizeof(rng_t));
-            info->n_rngs = (int)nr;
-        }
+    if (version == 1) {
+        uint32_t nr = get_u32(&r);
+        if (nr > MAX_RNGS) r.bad = 1;
+        else get(&r, (size_t)nr * RNG_STATE_BYTES);
     }
     if (r.bad || *nparams > len || *nstats > len) {
         ckpt_info_free(info);

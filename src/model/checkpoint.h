@@ -1,9 +1,10 @@
 /* checkpoint.h: save and restore a model with its training state.
  *
  * File format (docs/model.md has the byte layout), little-endian:
- *   "STCKPT01" magic, u32 version (1), then sections: architecture + config, meta text,
- *   class names, epoch/step, RNG states, parameters, BN running statistics, SGD momentum,
- *   and a trailing 64-bit FNV-1a checksum of every byte before it.
+ *   "STCKPT01" magic, u32 version (2), then sections: architecture + config, meta text,
+ *   class names, epoch/step, parameters, BN running statistics, SGD momentum, and a trailing
+ *   64-bit FNV-1a checksum of every byte before it. Version 1 files (which carried an unused
+ *   list of generator states before the parameters) still load.
  * Written atomically (temp file + fsync + rename via common/atomicfile.h). The loader reads the
  * whole file, checks size, magic, version, checksum and every length before using it, so a
  * truncated, corrupted, foreign or wrong-shape file is an error with a message, never a crash.
@@ -11,10 +12,10 @@
 #ifndef ST_CHECKPOINT_H
 #define ST_CHECKPOINT_H
 
-#include "common/rng.h"
+#include "common/err.h"
 #include "model/model.h"
 
-#define CKPT_VERSION 1
+#define CKPT_VERSION 2
 
 /* What the caller stores beside the weights. All pointers may be NULL when counts are 0. */
 typedef struct {
@@ -22,8 +23,6 @@ typedef struct {
     int n_classes;                    /* number of names in class_names (0 = none stored) */
     const char *const *class_names;
     long epoch, step;
-    const rng_t *rngs;                /* generator states to restore on resume */
-    int n_rngs;
 } ckpt_meta_t;
 
 /* What the loader returns: owned copies, released by ckpt_info_free. */
@@ -33,8 +32,6 @@ typedef struct {
     int n_classes;
     char **class_names;
     long epoch, step;
-    rng_t *rngs;
-    int n_rngs;
 } ckpt_info_t;
 
 int ckpt_save(const char *path, const model_t *m, const ckpt_meta_t *meta, char *err);

@@ -68,6 +68,23 @@ void bnrelu_backward(float *din, float *dgamma, float *dbeta, const float *dout,
                      const float *out, const float *gamma, const float *mean, const float *rstd,
                      int C, size_t M, int accumulate);
 
+/* Synchronised batch norm: train-mode forward and backward whose per-channel sums are
+ * added over the processes of a data-parallel run by fn (in place, elementwise, the same
+ * order on every process) between the local passes. buf: scratch of 2 C + 1 doubles. The
+ * parameter gradients get this process's share only (the caller sums gradients). */
+typedef struct {
+    void (*fn)(void *ctx, double *buf, int n);
+    void *ctx;
+    double *buf;
+} bn_reduce_t;
+void bnrelu_forward_reduced(float *out, const float *in, const float *gamma, const float *beta,
+                            float *mean, float *rstd, float *run_mean, float *run_var, int C,
+                            size_t M, float momentum, float eps, const bn_reduce_t *r);
+void bnrelu_backward_reduced(float *din, float *dgamma, float *dbeta, const float *dout,
+                             const float *in, const float *out, const float *gamma,
+                             const float *mean, const float *rstd, int C, size_t M,
+                             int accumulate, const bn_reduce_t *r);
+
 /* Eval-mode backward (the forward normalised with running statistics, which are constants):
  * din = or += gamma*rstd * dout where out > 0. No parameter gradients. din may equal dout
  * only when accumulate = 0. */

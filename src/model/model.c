@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BN_EPS 1e-5f
+#define BN_EPS MODEL_BN_EPS
 #define BN_MOMENTUM 0.1f
 /* Upper bound of the im2col buffer (floats) unless one image needs more: 16 Mi floats =
  * 64 MiB; big enough that the deep layers' GEMMs stay wide, small next to the activations. */
@@ -78,6 +78,7 @@ struct model {
     float *stem_c, *stem_a;  /* (k, N, h, w) conv output and block-0 input */
     float *pooled, *dpooled, *logits, *dlogits;  /* (N, feat), (N, classes) */
     float *g0, *g1, *g2, *s, *col;
+    bn_reduce_t bn_sync;         /* fn != NULL: batch statistics summed over processes */
     int last_n, last_train;
     int prof;
     layer_time_t prof_t[N_GROUPS];
@@ -328,7 +329,19 @@ void model_free(model_t *m)
     free(m->momentum);
     free(m->stats);
     free(m->acts);
+    free(m->bn_sync.buf);
     free(m);
+}
+
+int model_set_bn_reduce(model_t *m, model_reduce_fn fn, void *ctx)
+{
+    free(m->bn_sync.buf);
+    m->bn_sync = (bn_reduce_t){0};
+    if (!fn) return 0;
+    /* the widest BN layer has 8k channels */
+    if (!(m->bn_sync.buf = malloc((16 * (size_t)m->cfg.width + 1) * sizeof *m->bn_sync.buf))) return -1;
+    m->bn_sync.fn = fn, m->bn_sync.ctx = ctx;
+    return 0;
 }
 
 size_t model_param_count(const model_config_t *c)
@@ -396,8 +409,12 @@ static void bn_fwd(model_t *m, bn_t *bn, float *out, const float *in, size_t M, 
 {
     double t0 = m->prof ? omp_get_wtime() : 0;
     float *P = m->params, *S = m->stats + bn->stat;
-    bnrelu_forward(out, in, P + bn->g, P + bn->b, bn->mean, bn->rstd, S, S + bn->C, bn->C, M,
-                   train, BN_MOMENTUM, BN_EPS);
+    if (train && m->bn_sync.fn)
+        bnrelu_forward_reduced(out, in, P + bn->g, P + bn->b, bn->mean, bn->rstd, S, S + bn->C, bn->C, M,
+                               BN_MOMENTUM, BN_EPS, &m->bn_sync);
+    else
+        bnrelu_forward(out, in, P + bn->g, P + bn->b, bn->mean, bn->rstd, S, S + bn->C, bn->C, M,
+                       train, BN_MOMENTUM, BN_EPS);
     if (m->prof) m->prof_t[g].bn += omp_get_wtime() - t0;
 }
 
@@ -412,8 +429,12 @@ static void bn_bwd(model_t *m, bn_t *bn, float *din, const float *dout, const fl
                    const float *out, size_t M, int accumulate, int g)
 {
     double t0 = m->prof ? omp_get_wtime() : 0;
-    bnrelu_backward(din, m->grads + bn->g, m->grads + bn->b, dout, in, out, m->params + bn->g,
-                    bn->mean, bn->rstd, bn->C, M, accumulate);
+    if (m->bn_sync.fn)
+        bnrelu_backward_reduced(din, m->grads + bn->g, m->grads + bn->b, dout, in, out, m->params + bn->g,
+                                bn->mean, bn->rstd, bn->C, M, accumulate, &m->bn_sync);
+    else
+        bnrelu_backward(din, m->grads + bn->g, m->grads + bn->b, dout, in, out, m->params + bn->g,
+                        bn->mean, bn->rstd, bn->C, M, accumulate);
     if (m->prof) m->prof_t[g].bn += omp_get_wtime() - t0;
 }
 

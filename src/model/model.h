@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/err.h"
+
 typedef struct {
     int in_ch;    /* input channels (1 for log-mel, 3 for images) */
     int classes;  /* output classes */
@@ -28,6 +30,9 @@ typedef struct {
 } model_config_t;
 
 typedef struct model model_t;
+
+/* Batch-norm epsilon of every BN layer (PyTorch's default). */
+#define MODEL_BN_EPS 1e-5f
 
 /* Builds the network with PyTorch's default initialisation drawn from rng_init(seed):
  * conv/linear weights kaiming-uniform(a=sqrt(5)) = U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
@@ -52,6 +57,16 @@ float *model_momentum(model_t *m);
 /* BN running statistics: for each BN layer in order, running_mean[C] then running_var[C]. */
 float *model_bn_stats(model_t *m);
 size_t model_num_bn_stats(const model_t *m);
+
+/* Synchronised BatchNorm for data-parallel training: fn adds n doubles elementwise over all
+ * processes, in place, in the same order everywhere (an allreduce). With fn set, train-mode
+ * forward and backward take each BN layer's per-channel sums over the union of the
+ * processes' batches (two calls per layer forward, one backward), so every process
+ * normalises as one process would on the whole batch; parameter gradients still hold only
+ * this process's share. fn = NULL (the default): statistics of the local batch. -1: out of
+ * memory (the setting is then off). */
+typedef void (*model_reduce_fn)(void *ctx, double *buf, int n);
+int model_set_bn_reduce(model_t *m, model_reduce_fn fn, void *ctx);
 
 /* x: (n, in_ch, h, w) row-major; 1 <= n <= max_batch. train=1: batch statistics and a
  * running-statistics update (PyTorch train mode); train=0: running statistics (eval mode).

@@ -19,9 +19,9 @@ struct detector {
 
 void detect_config_default(detect_config_t *c)
 {
-    c->smooth_ms = 1000.0;
-    c->threshold = 0.7;
-    c->refractory_ms = 1500.0;
+    c->smooth_ms = 600.0;
+    c->threshold = 0.51;
+    c->refractory_ms = 1000.0;
 }
 
 detector_t *detect_init(int K, const char *const *names, double hop_s, double window_s, const detect_config_t *c,

@@ -9,12 +9,13 @@
 #define ST_DETECT_H
 
 typedef struct {
-    double smooth_ms;      /* averaging span [1000] */
-    double threshold;      /* on the averaged probability [0.7] */
-    double refractory_ms;  /* quiet time after a detection [1500] */
+    double smooth_ms;      /* averaging span [600] */
+    double threshold;      /* on the averaged probability [0.51] */
+    double refractory_ms;  /* quiet time after a detection [1000] */
 } detect_config_t;
 
-/* TensorFlow's RecognizeCommands defaults (1000 ms, 0.7, 1500 ms). */
+/* 600 ms, 0.51, 1000 ms: tuned with scripts/tune_detect.sh on a validation recording of the
+ * demo corpus (docs/cli.md, detect). */
 void detect_config_default(detect_config_t *c);
 
 typedef struct {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/atomicfile.h"
+#include "train/dist.h"
 #include "train/train.h"
 
 int eval_report_init(eval_report_t *r, int n_classes, char *err)
@@ -55,9 +56,11 @@ int train_evaluate(model_t *m, const train_data_t *d, int split, int batch, eval
         return st_err(err, "evaluation: out of memory");
     }
     double loss = 0;
-    for (int s = 0; s < n; s += batch) {
-        int nb = n - s < batch ? n - s : batch;
-        for (int i = 0; i < nb; i++) idx[i] = s + i;
+    long lo, cnt;   /* this rank's share of the split (all of it in one process) */
+    dist_slice(n, dist_rank(), dist_size(), &lo, &cnt);
+    for (long s = 0; s < cnt; s += batch) {
+        int nb = cnt - s < batch ? (int)(cnt - s) : batch;
+        for (int i = 0; i < nb; i++) idx[i] = (int)(lo + s + i);
         d->batch(d->ctx, split, idx, nb, 0, 0, x, lab);
         model_forward(m, x, nb, 0);
         const float *z = model_logits(m);
@@ -77,8 +80,15 @@ int train_evaluate(model_t *m, const train_data_t *d, int split, int batch, eval
             r->total++;
         }
     }
-    r->loss = r->total ? loss / (double)r->total : NAN;
     free(x), free(idx), free(lab);
+    if (dist_size() > 1) {
+        dist_sum_long(r->confusion, (size_t)K * K);
+        long ct[2] = {r->correct, r->total};
+        dist_sum_long(ct, 2);
+        r->correct = ct[0], r->total = ct[1];
+        dist_sum_double(&loss, 1);
+    }
+    r->loss = r->total ? loss / (double)r->total : NAN;
     return 0;
 }
 

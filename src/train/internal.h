@@ -10,7 +10,17 @@ typedef struct {
     double best_acc;               /* best validation accuracy so far (-1: none yet) */
     double loss_sum, acc_sum;      /* sums over the current epoch's samples so far */
     long seen;                     /* samples of the current epoch so far */
+    char run_id[17];               /* hex id shared by every checkpoint of one run ("": none) */
 } train_state_t;
+
+/* A new run's id: a hash of its saved arguments, so the same run repeated has the same bytes. */
+void run_id_new(train_state_t *st, const char *args);
+/* On resume, when an epoch has ended, the run's best.ckpt must be in the run folder: if it is
+ * missing there but its twin of the same run lies beside the resumed checkpoint, it is copied
+ * in; one of another run, or none, is an error now rather than after the last epoch. */
+int run_best_check(const char *best, const char *resume, const train_state_t *st, char *err);
+/* Fails unless the loaded checkpoint's meta carries this run's id (an id-less one passes). */
+int run_id_check(const char *ckpt, const char *meta, const train_state_t *st, char *err);
 
 /* last.ckpt / best.ckpt: the model, the data's meta lines, the state and the run's args. */
 int run_save_ckpt(const char *path, const model_t *m, const train_data_t *d, const train_state_t *st,
@@ -33,5 +43,14 @@ typedef struct {
 int run_log_add(run_log_t *l, const char *row, char *err);
 /* The header, then the rows of epochs 1..keep_epochs of an existing log (if any). */
 int run_log_load(run_log_t *l, const char *path, long keep_epochs, char *err);
+
+/* The step's global batch, for the ranks of a data-parallel run (dist.h) or one process: on
+ * entry x (B, chw) and lab (B) hold this rank's rows [lo, lo + nl) of dist_slice(B); on
+ * return y (B, K) and x hold those rows one-hot (with smooth) and, with a mixer, mixed with
+ * rng_derive(seed, mix stream, gstep) over the whole batch. Mixing first gathers every
+ * rank's rows so that partners come from all of them: each rank's rows are then exactly
+ * what one process would make of the whole batch. */
+int train_global_batch(mix_ctx_t *mix, uint64_t seed, long gstep, float *x, int *lab, float *y, int B,
+                       size_t chw, int K, float smooth, char *err);
 
 #endif

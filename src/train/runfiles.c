@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/atomicfile.h"
+#include "common/hash.h"
 #include "common/text.h"
 #include "model/checkpoint.h"
 #include "train/internal.h"
@@ -15,8 +17,7 @@
 int train_set_threads(int n)
 {
     if (n <= 0) n = omp_get_num_procs();
-    omp_set_num_threads(n);
-    model_set_threads(n);
+    model_set_threads(n);   /* OpenMP's and OpenBLAS's counts, in one place */
     return n;
 }
 
@@ -109,6 +110,7 @@ static char *build_meta(const train_data_t *d, const train_state_t *st, const ch
     u += (size_t)snprintf(b + u, n - u, "train.best_acc=%s\ntrain.loss_sum=%s\ntrain.acc_sum=%s\ntrain.seen=%ld\n",
                           text_double(t[0], st->best_acc), text_double(t[1], st->loss_sum),
                           text_double(t[2], st->acc_sum), st->seen);
+    if (st->run_id[0]) u += (size_t)snprintf(b + u, n - u, "train.run_id=%s\n", st->run_id);
     for (const char *p = args, *l; u < n && (l = text_line(&p, &ll));)
         u += (size_t)snprintf(b + u, n - u, "arg=%.*s\n", (int)ll, l);
     return b;
@@ -121,6 +123,62 @@ void run_state_from_meta(const char *meta, train_state_t *st)
     if (!text_kv_get(meta, "train.loss_sum", v, sizeof v)) st->loss_sum = strtod(v, NULL);
     if (!text_kv_get(meta, "train.acc_sum", v, sizeof v)) st->acc_sum = strtod(v, NULL);
     if (!text_kv_get(meta, "train.seen", v, sizeof v)) st->seen = strtol(v, NULL, 10);
+    if (text_kv_get(meta, "train.run_id", st->run_id, sizeof st->run_id)) st->run_id[0] = 0;
+}
+
+void run_id_new(train_state_t *st, const char *args)
+{
+    snprintf(st->run_id, sizeof st->run_id, "%016llx",
+             (unsigned long long)hash_fnv1a(HASH_FNV_OFFSET, args, strlen(args)));
+}
+
+int run_id_check(const char *ckpt, const char *meta, const train_state_t *st, char *err)
+{
+    char id[sizeof st->run_id];
+    if (!st->run_id[0] || text_kv_get(meta, "train.run_id", id, sizeof id)) return 0;
+    if (strcmp(id, st->run_id))
+        return st_err(err, "%s: belongs to another run (run id %s, this run's is %s)", ckpt, id, st->run_id);
+    return 0;
+}
+
+/* Loads path's model and info for checking or copying; the caller frees both. */
+static int load_whole(const char *path, model_t **m, ckpt_info_t *info, char *err)
+{
+    memset(info, 0, sizeof *info);
+    return ckpt_load(path, m, 1, info, err);
+}
+
+int run_best_check(const char *best, const char *resume, const train_state_t *st, char *err)
+{
+    model_t *m = NULL;
+    ckpt_info_t info;
+    memset(&info, 0, sizeof info);
+    char e2[ST_ERR_LEN] = "";
+    if (access(best, F_OK) == 0) {
+        if (load_whole(best, &m, &info, err)) return -1;
+        int rc = run_id_check(best, info.meta_text, st, e2);
+        model_free(m);
+        ckpt_info_free(&info);
+        if (rc) st_err(err, "%s: the test report would come from the wrong model; put this run's best.ckpt there", e2);
+        return rc;
+    }
+    char twin[4200];
+    snprintf(twin, sizeof twin, "%s", resume);
+    char *sl = strrchr(twin, '/');
+    snprintf(sl ? sl + 1 : twin, sizeof twin - (size_t)(sl ? sl + 1 - twin : 0), "best.ckpt");
+    if (access(twin, F_OK) != 0 || load_whole(twin, &m, &info, e2) || run_id_check(twin, info.meta_text, st, e2)) {
+        model_free(m);
+        ckpt_info_free(&info);
+        return st_err(err, "%s: missing: %s has finished epochs, so its run has a best checkpoint%s%s%s; copy it "
+                      "there, or resume into the folder that holds it", best, resume, e2[0] ? " (" : "",
+                      e2, e2[0] ? ")" : "");
+    }
+    ckpt_meta_t cm = {.meta_text = info.meta_text, .n_classes = info.n_classes,
+                      .class_names = (const char *const *)info.class_names, .epoch = info.epoch, .step = info.step};
+    int rc = ckpt_save(best, m, &cm, err);
+    model_free(m);
+    ckpt_info_free(&info);
+    return rc;
 }
 
 int run_save_ckpt(const char *path, const model_t *m, const train_data_t *d, const train_state_t *st,

@@ -10,6 +10,13 @@
  * gets the epoch for its order and augmentation, the mixer gets rng_derive(seed, MIX, step).
  * A run resumed from any checkpoint therefore continues bit for bit like the uninterrupted
  * run with the same seed and thread count.
+ *
+ * Data parallel (several processes under mpirun, dist.h): every rank runs the same loop on
+ * the same order; rank r decodes and trains on its contiguous slice of every global batch
+ * (c->batch stays the global size), mixing is done over the whole batch, gradients are
+ * summed over the ranks once per step, and BatchNorm statistics are the whole batch's unless
+ * c->local_bn. Validation and test passes are sharded with their counts summed. Rank 0 alone
+ * writes the run folder and sends events; checkpoints do not depend on the rank count.
  */
 #ifndef ST_TRAIN_H
 #define ST_TRAIN_H
@@ -87,6 +94,8 @@ typedef struct {
     int no_mix;            /* train on plain one-hot targets */
     double label_smoothing;
     int augment;           /* pass augment=1 to the data source for training batches */
+    int local_bn;          /* data parallel: BatchNorm statistics of each rank's own rows
+                            * (PyTorch DDP without SyncBN) instead of the whole batch's */
     long ckpt_every;       /* also write last.ckpt every this many steps (0 = each epoch only) */
     long max_steps;        /* stop (as after Ctrl-C) after this many steps in total; 0 = no limit */
     const char *out_dir;   /* run directory (created if missing); see train_run_dir */
@@ -157,7 +166,8 @@ double eval_report_accuracy(const eval_report_t *r);
 double eval_report_class_accuracy(const eval_report_t *r, int k);
 
 /* Runs the model (eval mode) over the whole split in batches of `batch`, in item order; an
- * empty split is an error. */
+ * empty split is an error. In a data-parallel run every rank calls it: each runs its
+ * dist_slice of the split and all get the summed report. */
 int train_evaluate(model_t *m, const train_data_t *d, int split, int batch, eval_report_t *r,
                    char *err);
 

@@ -60,6 +60,7 @@ static double parity(const char *setting, const char *clip)
     ck_assert(read_setting(setting, &c));
     char err[ST_ERR_LEN], name[128];
     mel_t *m = mel_init(&c, err);
+    mel_work_t *w = m ? mel_work_init(m, NULL) : NULL;
     ck_assert_msg(m != NULL, "%s", err);
     float *x = malloc((size_t)c.clip_samples * sizeof *x);
     snprintf(name, sizeof name, "clips/%s.wav", clip);
@@ -72,8 +73,8 @@ static double parity(const char *setting, const char *clip)
     ck_assert_int_eq(cols, mel_frames(m));
     size_t n = (size_t)rows * cols;
     float *db = malloc(n * sizeof *db), *net = malloc(n * sizeof *net);
-    mel_compute_db(m, x, db);
-    mel_compute(m, x, net);
+    mel_compute_db(m, w, x, db);
+    mel_compute(m, w, x, net);
     double worst = 0;
     for (size_t i = 0; i < n; i++) {
         worst = fmax(worst, fabs(db[i] - fmax(ref[i], -80.0)));
@@ -85,6 +86,7 @@ static double parity(const char *setting, const char *clip)
     free(net);
     free(ref);
     free(x);
+    mel_work_free(w);
     mel_free(m);
     return worst;
 }
@@ -112,6 +114,7 @@ START_TEST(test_power_relative)
     feat_config_default(&c);
     char err[ST_ERR_LEN], name[128];
     mel_t *m = mel_init(&c, err);
+    mel_work_t *w = m ? mel_work_init(m, NULL) : NULL;
     ck_assert_ptr_nonnull(m);
     float x[16000], out[32 * 32];
     for (int k = 0; k < NCLIPS; k++) {
@@ -120,7 +123,7 @@ START_TEST(test_power_relative)
         int64_t r, cc;
         snprintf(name, sizeof name, "melpow_A_%s.npy", clips[k]);
         float *ref = load_npy(name, &r, &cc);
-        mel_compute_power(m, x, out);
+        mel_compute_power(m, w, x, out);
         float mx = 0;
         for (int i = 0; i < 1024; i++) mx = fmaxf(mx, ref[i]);
         for (int i = 0; i < 1024; i++) {
@@ -132,6 +135,7 @@ START_TEST(test_power_relative)
         }
         free(ref);
     }
+    mel_work_free(w);
     mel_free(m);
 }
 END_TEST
@@ -159,15 +163,17 @@ START_TEST(test_silence_is_zero_db)
     feat_config_t c;
     feat_config_default(&c);
     mel_t *m = mel_init(&c, NULL);
+    mel_work_t *w = m ? mel_work_init(m, NULL) : NULL;
     static float x[16000], out[1024];
     memset(x, 0, sizeof x);
-    mel_compute_db(m, x, out);
+    mel_compute_db(m, w, x, out);
     for (int i = 0; i < 1024; i++) ck_assert_float_eq(out[i], 0.0f);
     /* Non-finite samples are treated as zeros: output stays finite and equals the zero clip. */
     x[100] = NAN;
     x[9000] = INFINITY;
-    mel_compute_db(m, x, out);
+    mel_compute_db(m, w, x, out);
     for (int i = 0; i < 1024; i++) ck_assert_float_eq(out[i], 0.0f);
+    mel_work_free(w);
     mel_free(m);
 }
 END_TEST
@@ -205,17 +211,19 @@ START_TEST(test_threads_same_bytes)
     feat_config_t c;
     feat_config_default(&c);
     mel_t *m = mel_init(&c, NULL);
+    mel_work_t *w = m ? mel_work_init(m, NULL) : NULL;
     const int n = 24;
     float *x = malloc((size_t)n * 16000 * sizeof *x);
     float *a = malloc((size_t)n * 1024 * sizeof *a), *b = malloc((size_t)n * 1024 * sizeof *b);
     for (int i = 0; i < n * 16000; i++) x[i] = (float)sin(i * 0.001 * (1 + i / 16000)) * 0.3f;
-    for (int i = 0; i < n; i++) mel_compute(m, x + (size_t)i * 16000, a + (size_t)i * 1024);
+    for (int i = 0; i < n; i++) mel_compute(m, w, x + (size_t)i * 16000, a + (size_t)i * 1024);
     omp_set_num_threads(4);
-    mel_compute_batch(m, x, n, b);
+    ck_assert_int_eq(mel_compute_batch(m, x, n, b, NULL), 0);
     ck_assert_int_eq(memcmp(a, b, (size_t)n * 1024 * sizeof *a), 0);
     free(x);
     free(a);
     free(b);
+    mel_work_free(w);
     mel_free(m);
 }
 END_TEST
@@ -240,7 +248,10 @@ static int check_window(void *ctx, long index, const float *input)
     float *clip = malloc((size_t)L * sizeof *clip), *want = malloc((size_t)c->hw * sizeof *want);
     long start = index * c->step;
     audio_fix_length(c->x + start, c->n - start > 0 ? c->n - start : 0, clip, L);
-    mel_compute(c->m, clip, want);
+    mel_work_t *w = mel_work_init(c->m, NULL);
+    ck_assert_ptr_nonnull(w);
+    mel_compute(c->m, w, clip, want);
+    mel_work_free(w);
     for (int i = 0; i < c->hw; i++)
         ck_assert_msg(input[i] == want[i], "window %ld value %d: %.9g, mel_compute of the cut %.9g", index, i,
                       (double)input[i], (double)want[i]);

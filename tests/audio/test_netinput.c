@@ -20,11 +20,13 @@ START_TEST(test_features_match_torchaudio)
     char err[ST_ERR_LEN], path[1024];
     mel_t *m = mel_init(&c, err);
     ck_assert_msg(m != NULL, "%s", err);
+    mel_work_t *w = mel_work_init(m, err);
+    ck_assert_msg(w != NULL, "%s", err);
     float *clip = malloc((size_t)c.clip_samples * sizeof *clip);
     float *out = malloc((size_t)c.n_mels * mel_frames(m) * sizeof *out);
     for (int k = 0; k < 3; k++) {
         snprintf(path, sizeof path, "%s/audio/clips/%s.wav", fixtures, clips[k]);
-        ck_assert_msg(audio_features(m, path, clip, out, err) == 0, "%s", err);
+        ck_assert_msg(audio_features(m, w, path, clip, out, err) == 0, "%s", err);
         snprintf(path, sizeof path, "%s/audio/mel_A_%s.npy", fixtures, clips[k]);
         arr_t ref = arr_load(path);
         ck_assert_int_eq(ref.n, (size_t)c.n_mels * mel_frames(m));
@@ -34,9 +36,10 @@ START_TEST(test_features_match_torchaudio)
         free(ref.d);
     }
     snprintf(path, sizeof path, "%s/audio/bad/text.wav", fixtures);
-    ck_assert_int_eq(audio_features(m, path, clip, out, err), -1);
+    ck_assert_int_eq(audio_features(m, w, path, clip, out, err), -1);
     ck_assert_ptr_nonnull(strstr(err, "text.wav"));
     free(clip), free(out);
+    mel_work_free(w);
     mel_free(m);
 }
 END_TEST

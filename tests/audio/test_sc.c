@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "audio/audio.h"
+#include "audio/sc_internal.h"
 #include "audio/speechcommands.h"
 #include "check_main.h"
 #include "common/err.h"
@@ -117,7 +118,6 @@ static sc_dataset_t *open_ds(const char *dir, sc_options_t *o, char *err)
 {
     feat_config_t fc;
     feat_config_default(&fc);
-    o->quiet = 1;
     return sc_open(dir, &fc, o, err);
 }
 
@@ -346,7 +346,6 @@ START_TEST(test_bad_file_skip_and_strict)
     feat_config_t fc;
     feat_config_default(&fc);
     o.log = mem;
-    o.quiet = 0;
     char err[ST_ERR_LEN];
     d = sc_open(dir, &fc, &o, err);
     fclose(mem);
@@ -464,8 +463,80 @@ START_TEST(test_cache_and_invalidation)
     b = open_ok(dir, &o);
     ck_assert_int_eq(sc_cache_hit(b), 0);
     sc_free(b);
+    /* One flipped bit in the samples: the checksum catches it, the cache is said to be damaged
+     * and rebuilt, and the audio is the decoded one. */
+    f = fopen(cache, "r+b");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    sz = ftell(f);
+    fseek(f, sz * 3 / 4, SEEK_SET);
+    int byte = fgetc(f);
+    fseek(f, sz * 3 / 4, SEEK_SET);
+    fputc(byte ^ 0x10, f);
+    fclose(f);
+    char logbuf[4096] = {0};
+    FILE *logf = fmemopen(logbuf, sizeof logbuf - 1, "w");
+    o.log = logf;
+    feat_config_t fc;
+    feat_config_default(&fc);
+    b = sc_open(dir, &fc, &o, err);
+    fclose(logf);
+    o.log = NULL;
+    ck_assert_msg(b != NULL, "%s", err);
+    ck_assert_int_eq(sc_cache_hit(b), 0);
+    ck_assert_msg(strstr(logbuf, "checksum mismatch") && strstr(logbuf, cache), "log: %s", logbuf);
+    sc_options_t ou = options_uncached();
+    sc_dataset_t *c = open_ok(dir, &ou);
+    for (int s = 0; s < SC_NSPLITS; s++) {
+        float *wc = all_waves(c, s, 3), *wb = all_waves(b, s, 3);
+        ck_assert_int_eq(memcmp(wc, wb, (size_t)sc_count(c, s) * 16000 * sizeof *wc), 0);
+        free(wc);
+        free(wb);
+    }
+    sc_free(c);
+    sc_free(b);
+    b = open_ok(dir, &o);
+    ck_assert_int_eq(sc_cache_hit(b), 1);
+    sc_free(b);
     sc_free(a);
     rm_tree(dir);
+}
+END_TEST
+
+/* A cache written with a NaN scale or noise sample (valid checksum) is refused on load. */
+START_TEST(test_cache_refuses_nonfinite)
+{
+    char path[] = "/tmp/st_cache_XXXXXX", err[ST_ERR_LEN];
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    int16_t pcm[2 * 4] = {1, 2, 3, 4, 5, 6, 7, 8};
+    float scale[2] = {0.5f, 0.25f}, noise[3] = {0.1f, 0.2f, 0.3f};
+    uint8_t bad[2] = {0, 0};
+    for (int k = 0; k < 3; k++) {
+        if (k == 1) scale[1] = NAN;
+        if (k == 2) scale[1] = 0.25f, noise[2] = INFINITY;
+        sc_audio_t w = {.nitems = 2, .clip = 4, .pcm = pcm, .scale = scale, .bad = bad,
+                        .nnoise = 3, .noise = noise, .nmsgs = 3};
+        char *msgs[3] = {NULL, NULL, NULL};
+        w.msgs = msgs;
+        ck_assert_msg(sc_cache_save(path, 42, 1, &w, err) == 0, "%s", err);
+        sc_audio_t r;
+        int rc = sc_cache_load(path, 42, 2, 1, 4, &r, err);
+        if (k == 0) {
+            ck_assert_msg(rc == 0, "%s", err);
+            ck_assert_int_eq(memcmp(r.pcm, pcm, sizeof pcm), 0);
+            ck_assert_float_eq(r.scale[1], 0.25f);
+            sc_audio_free(&r);
+            /* another key: no cache for it, and nothing to say */
+            ck_assert_int_eq(sc_cache_load(path, 43, 2, 1, 4, &r, err), -1);
+            ck_assert_str_eq(err, "");
+        } else {
+            ck_assert_int_eq(rc, -1);
+            ck_assert_msg(strstr(err, "not finite") || strstr(err, "non-finite"), "%s", err);
+        }
+    }
+    unlink(path);
 }
 END_TEST
 
@@ -513,12 +584,14 @@ START_TEST(test_reproducible_across_threads)
     feat_config_t fc;
     feat_config_default(&fc);
     mel_t *mel = mel_init(&fc, NULL);
+    mel_work_t *mw = mel_work_init(mel, NULL);
     float clip[16000], ref[1024];
     for (int i = 0; i < n; i++) {
         sc_waveform(d, SC_VALIDATION, i, 0, clip);
-        mel_compute(mel, clip, ref);
+        mel_compute(mel, mw, clip, ref);
         ck_assert_int_eq(memcmp(ref, ev1 + (size_t)i * 1024, sizeof ref), 0);
     }
+    mel_work_free(mw);
     mel_free(mel);
     free(t2);
     free(ev1);
@@ -650,6 +723,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_bad_file_skip_and_strict);
     tcase_add_test(tc, test_missing_noise_is_an_error);
     tcase_add_test(tc, test_cache_and_invalidation);
+    tcase_add_test(tc, test_cache_refuses_nonfinite);
     tcase_add_test(tc, test_reproducible_across_threads);
     tcase_add_test(tc, test_silence_items);
     tcase_add_test(tc, test_epoch_order);

@@ -5,9 +5,9 @@
 #   bad input gives one clear line and a non-zero status, never a crash.
 #   Flag values that are missing, malformed or out of range are usage errors (status 2) of
 #   every command, imagetrain included when it is built.
-# usage: e2e.sh SPEECHTRAIN MAKE_CORPUS WORKDIR [IMAGETRAIN]
+# usage: e2e.sh SPEECHTRAIN MAKE_CORPUS WORKDIR [IMAGETRAIN [CKPT_STRIP_NAMES]]
 set -uo pipefail
-st=$1 mk=$2 work=$3 it=${4:-}
+st=$1 mk=$2 work=$3 it=${4:-} strip=${5:-}
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 ok() { echo "ok: $*"; }
@@ -63,6 +63,19 @@ else
   cat "$work/predict.log"; fail "predict exited non-zero"
 fi
 
+# ---- a checkpoint without stored class names (as written before classes were stored): a
+# 12-output one is read as the Kaggle set (same eval report, Kaggle labels), others are refused
+if [[ -n $strip && -s "$work/run/best.ckpt" ]]; then
+  if "$strip" "$work/run/best.ckpt" "$work/old12.ckpt" &&
+     "$st" eval --model "$work/old12.ckpt" --data "$data" --split test --threads 1 --quiet --out "$work/old12ev" >"$work/old12.log" 2>&1; then
+    [[ "$(head -1 "$work/old12ev_report.txt")" == "$(head -1 "$work/ev_report.txt")" ]] || fail "a checkpoint without class names evaluates differently"
+    diff <(cut -d, -f1 "$work/old12ev_confusion.csv") <(cut -d, -f1 "$work/ev_confusion.csv") >/dev/null ||
+      fail "a checkpoint without class names has other labels"
+    ok "checkpoint without class names read as the 12 Kaggle classes"
+  else
+    cat "$work/old12.log"; fail "a 12-output checkpoint without class names does not load"
+  fi
+fi
 wav0=$(ls "$data"/yes/*.wav | head -1)
 # ---- own keywords: a 3-keyword model and an 'all' model; classes come from the checkpoint
 if "$st" train "${common[@]}" --epochs 1 --keywords yes,no,stop --out "$work/kw3" >"$work/kw3.log" 2>&1; then
@@ -81,10 +94,19 @@ w = wave.open(sys.argv[2], "wb"); w.setparams(p); w.writeframes(x * 3); w.close(
     [[ $bad -eq 0 ]] || fail "3-keyword submission has labels outside its classes"
     tail -n +2 "$work/kw3.csv" | awk -F, '{s=0; for (i=3;i<=NF;i++) s+=$i; if (s<0.999||s>1.001) exit 1}' || fail "scores do not sum to 1"
     [[ $(grep -c 'longer than' "$work/kw3p.log") -eq 1 ]] && grep -q 'long_3s.wav' "$work/kw3p.log" || fail "no single warning naming the long clip"
+    grep 'longer than' "$work/kw3p.log" | grep -q 'use speechtrain detect' || fail "the long-clip warning does not point to detect"
   else
     cat "$work/kw3p.log"; fail "predict with the 3-keyword model"
   fi
   ok "3-keyword model"
+  if [[ -n $strip ]]; then
+    "$strip" "$work/kw3/best.ckpt" "$work/old3.ckpt" || fail "ckpt_strip_names"
+    if "$st" eval --model "$work/old3.ckpt" --threads 1 --quiet >"$work/old3.log" 2>&1; then
+      fail "a 5-output checkpoint without class names should be refused"
+    else
+      grep -q 'old3.ckpt: checkpoint has 0 class names for 5 outputs' "$work/old3.log" || fail "old3 refusal: $(cat "$work/old3.log")"
+    fi
+  fi
 else
   cat "$work/kw3.log"; fail "train --keywords yes,no,stop"
 fi
@@ -108,14 +130,65 @@ if "$st" detect --model "$work/kwall/best.ckpt" --format csv --threshold 0 --smo
   "$st" detect --model "$work/kwall/best.ckpt" --format json --threshold 0 --threads 1 "$work/long.wav" | head -1 | grep -q '^{"file": ' ||
     fail "detect json"
   printf 'label,time\nyes,0.5\nbed,5\n' >"$work/truth.csv"
-  "$st" detect --model "$work/kwall/best.ckpt" --threads 1 --eval "$work/truth.csv" --det "$work/det_curve.csv" "$work/long.wav" >/dev/null 2>"$work/deteval.log" ||
+  "$st" detect --model "$work/kwall/best.ckpt" --threads 1 --eval "$work/truth.csv" --det "$work/det_curve.csv" --det-png "$work/det.png" "$work/long.wav" >/dev/null 2>"$work/deteval.log" ||
     fail "detect --eval exited non-zero"
   grep -q 'false alarms .* per hour' "$work/deteval.log" || fail "detect --eval report"
   [[ $(head -1 "$work/det_curve.csv") == "threshold,keyword,miss_rate,fa_per_hour" ]] || fail "DET curve CSV header"
   [[ $(grep -c ',all,' "$work/det_curve.csv") -eq 101 ]] || fail "DET curve should sweep 101 thresholds"
+  [[ $(head -c 8 "$work/det.png" | od -An -tx1 | tr -d ' ') == 89504e470d0a1a0a ]] || fail "detect --det-png wrote no PNG"
   ok "detect ($(($(wc -l <"$work/det.csv") - 1)) detections at threshold 0)"
+  # --live: raw PCM through a pipe gives the same windows as the file, printed as they happen
+  # (the first half is sent, and the second only once detections of the first have been
+  # printed, at most 120 s later: a detector that waits for EOF fails here), and it exits at EOF
+  sox "$work/long.wav" -t raw -e signed -b 16 -c 1 -r 16000 "$work/long.raw"
+  half=$(( $(stat -c %s "$work/long.raw") / 4 * 2 ))
+  head -c "$half" "$work/long.raw" >"$work/live1.raw"
+  tail -c +$((half + 1)) "$work/long.raw" >"$work/live2.raw"
+  : >"$work/live.csv"
+  { cat "$work/live1.raw"
+    for _ in $(seq 600); do [[ $(wc -l <"$work/live.csv") -ge 3 ]] && break; sleep 0.2; done
+    wc -l <"$work/live.csv" >"$work/live_before_eof.txt"
+    cat "$work/live2.raw"; } |
+    timeout 180 "$st" detect --model "$work/kwall/best.ckpt" --live --format csv --threshold 0 --smooth-ms 0 --refractory-ms 0 \
+      --threads 1 >"$work/live.csv" 2>"$work/live.log"
+  lrc=$?
+  if [[ $lrc -eq 0 ]]; then
+    [[ $(head -1 "$work/live.csv") == "file,start,end,label,score,latency_ms" ]] || fail "detect --live csv header"
+    [[ $(cat "$work/live_before_eof.txt") -ge 3 ]] || fail "detect --live printed nothing before the end of its input"
+    diff <(tail -n +2 "$work/live.csv" | cut -d, -f2,3) <(tail -n +2 "$work/det.csv" | cut -d, -f2,3) >/dev/null ||
+      fail "detect --live windows differ from the file's"
+    tail -n +2 "$work/live.csv" | awk -F, '$1 != "-" || $6 < 0 || $6 == "" {exit 1}' || fail "detect --live rows malformed"
+    same=$(paste -d, <(tail -n +2 "$work/live.csv" | cut -d, -f4) <(tail -n +2 "$work/det.csv" | cut -d, -f4) | awk -F, '$1 == $2' | wc -l)
+    [[ $((same * 10)) -ge $(( ($(wc -l <"$work/det.csv") - 1) * 9 )) ]] || fail "detect --live labels differ from the file's ($same agree)"
+    ok "detect --live ($(($(wc -l <"$work/live.csv") - 1)) detections, exits at EOF)"
+  else
+    cat "$work/live.log"; fail "detect --live exited $lrc (124: it hung)"
+  fi
 else
   cat "$work/det.log"; fail "detect exited non-zero"
+fi
+# make_stream: words are where the truth says (re-cut and correlated, energy centres, SNRs);
+# the same seed gives the same bytes; a folder without noise files is an error
+mkstream=$(dirname "$mk")/make_stream.sh
+here=$(cd "$(dirname "$0")" && pwd)
+if "$mkstream" --data "$data" --out "$work/stream.wav" --seconds 40 --gap-ms 1000 --snr-db 15,25 --unknown-pct 30 \
+     >"$work/stream.log" 2>&1 &&
+   "$mkstream" --data "$data" --out "$work/stream2.wav" --seconds 40 --gap-ms 1000 --snr-db 15,25 --unknown-pct 30 \
+     >>"$work/stream.log" 2>&1; then
+  /usr/bin/python3 "$here/check_stream.py" "$data" "$work/stream.wav" "$work/stream.csv" 15 25 >"$work/check_stream.log" 2>&1 ||
+    { cat "$work/check_stream.log"; fail "make_stream: words are not where the truth says"; }
+  cmp -s "$work/stream.wav" "$work/stream2.wav" && cmp -s "$work/stream.csv" "$work/stream2.csv" || fail "make_stream is not repeatable"
+  [[ $(tail -n +2 "$work/stream.csv" | wc -l) -ge 15 ]] || fail "make_stream: 40 s at 2 s slots should hold 20 words"
+  ok "make_stream ($(tail -1 "$work/check_stream.log"))"
+else
+  cat "$work/stream.log"; fail "make_stream exited non-zero"
+fi
+mkdir -p "$work/nonoise/yes"
+cp "$wav0" "$work/nonoise/yes/"
+if "$mkstream" --data "$work/nonoise" --out "$work/nonoise.wav" --seconds 10 >/dev/null 2>"$work/nonoise.log"; then
+  fail "make_stream without background noise should fail"
+else
+  grep -q '_background_noise_: no .wav files' "$work/nonoise.log" || fail "make_stream error: $(cat "$work/nonoise.log")"
 fi
 nfold=$(find "$data" -mindepth 1 -maxdepth 1 -type d ! -name '_*' ! -name '.*' | wc -l)
 if [[ -s "$work/kwall/best.ckpt" ]]; then
@@ -143,6 +216,7 @@ interrupt() {   # dir signal
   wait "$pid"
   local rc=$?
   [[ -f "$1/last.ckpt" ]] || { fail "$1: no checkpoint before the signal"; return; }
+  [[ -z $(find "$1" "$data" -name '*.tmp.*') ]] || fail "$1: signal $2 left temporary files"
   [[ $(cat "$1/log.csv" 2>/dev/null | wc -l) -lt 4 ]] || fail "$1: the run finished before the signal (test too slow to interrupt)"
   "$st" train --resume "$1/last.ckpt" --threads 1 --quiet >/dev/null 2>"$1.err" || { cat "$1.err"; fail "$1: resume"; }
   cmp -s "$work/A/last.ckpt" "$1/last.ckpt" && cmp -s "$work/A/best.ckpt" "$1/best.ckpt" &&
@@ -152,6 +226,19 @@ interrupt() {   # dir signal
 }
 interrupt "$work/B" KILL
 interrupt "$work/C" INT
+
+# ---- writes cut short by the file size limit (SIGXFSZ): first the dataset's decode cache,
+# then (without the cache) the checkpoint; no temporary file stays behind in either folder
+rm -rf "$work/fsz" "$work/fsz2" "$work/fszdata" && cp -r "$data" "$work/fszdata" && rm -f "$work/fszdata"/.speechtrain-cache-*
+for run in "fsz" "fsz2 --no-cache"; do
+  set -- $run
+  ( ulimit -c 0 -f 8; exec "$st" train --data "$work/fszdata" --width 4 --batch 16 --threads 1 --quiet --epochs 1 --out "$work/$1" "${@:2}" ) >/dev/null 2>&1
+  rc=$?
+  left=$(find "$work/$1" "$work/fszdata" -name '*.tmp.*' 2>/dev/null | wc -l)
+  [[ $rc -eq 153 && $left -eq 0 ]] && ok "SIGXFSZ while writing ($1${2:+ $2}) leaves no temporary file" ||
+    fail "SIGXFSZ run $1: exit status $rc (expected 153), $left temporary files left"
+done
+rm -rf "$work/fszdata"
 
 # ---- bad input: non-zero status, one line on stderr, no crash (status < 128), no partial file
 expect_error() {   # description pattern args...
@@ -210,6 +297,27 @@ else
   fail "--force"
 fi
 expect_error "resume into another run's folder" "holds another run" train --resume "$work/run/last.ckpt" --out "$work/run_f" --quiet
+
+# ---- the run's best.ckpt goes with it: D stops after epoch 1 (12 steps of 16) plus 2 steps,
+# with a best.ckpt. Resuming a lone copy of its last.ckpt fails at once (not after the last
+# epoch); resuming into another folder brings best.ckpt along and reports what A reported;
+# a best.ckpt of another run in the folder is refused.
+rm -rf "$work/D" "$work/E" "$work/F" "$work/G"
+if "$st" train "${res[@]}" --max-steps 14 --out "$work/D" >/dev/null 2>&1 && [[ -f "$work/D/best.ckpt" ]]; then
+  mkdir -p "$work/E" && cp "$work/D/last.ckpt" "$work/E/"
+  expect_error "resume without the run's best.ckpt" "E/best.ckpt: missing" train --resume "$work/E/last.ckpt" --max-steps 0 --quiet
+  [[ ! -e "$work/E/log.csv" ]] || fail "the refused resume trained before failing"
+  if "$st" train --resume "$work/D/last.ckpt" --out "$work/F" --max-steps 0 --quiet >/dev/null 2>"$work/F.err"; then
+    [[ "$(head -1 "$work/F/test_report.txt")" == "$(head -1 "$work/A/test_report.txt")" ]] &&
+      ok "resume into another folder takes the run's best.ckpt along" || fail "resume into F: report differs from A's"
+  else
+    cat "$work/F.err"; fail "resume into another folder"
+  fi
+  cp -r "$work/D" "$work/G" && cp "$work/run/best.ckpt" "$work/G/best.ckpt"
+  expect_error "resume beside another run's best.ckpt" "G/best.ckpt: belongs to another run" train --resume "$work/G/last.ckpt" --max-steps 0 --quiet
+else
+  fail "run D (stopped after 14 steps)"
+fi
 
 # ---- bad flag values: status 2, one line naming the flag and the value (parsed before any work)
 expect_usage() {   # description pattern program args...

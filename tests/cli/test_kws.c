@@ -1,7 +1,10 @@
-/* test_kws.c: the detection matcher on a hand-written truth and detection list, and the
- * detector's smoothing / threshold / refractory rules on hand-made probabilities. */
+/* test_kws.c: the detection matcher on a hand-written truth and detection list, the
+ * detector's smoothing / threshold / refractory rules on hand-made probabilities, and the DET
+ * threshold sweep on hand-made window probabilities with the expected rates worked out by
+ * hand. */
 #include <check.h>
 #include <math.h>
+#include <stdlib.h>
 
 #include "check_main.h"
 #include "common/err.h"
@@ -59,12 +62,71 @@ START_TEST(test_detector_rules)
 }
 END_TEST
 
+START_TEST(test_sweep_hand_worked)
+{
+    /* 20 windows 0.5 s apart, 1 s long: a detection at window w is at time 0.5 w + 0.5; the
+     * recording is 20 * 0.5 + 1 = 11 s. No smoothing, no refractory period. */
+    const char *names[] = {"yes", "no", "silence"};
+    enum { NW = 20 };
+    float p[NW][3];
+    for (int w = 0; w < NW; w++) p[w][0] = 0.1f, p[w][1] = 0.1f, p[w][2] = 0.8f;
+    const float fire[4][4] = {{1, 0.9f, 0.05f, 0.05f},   /* yes at 1.0 s: hit yes@1.0 */
+                              {3, 0.3f, 0.6f, 0.1f},     /* no at 2.0 s: hit no@2.0 */
+                              {5, 0.55f, 0.4f, 0.05f},   /* yes at 3.0 s: nothing near, false alarm */
+                              {10, 0.2f, 0.7f, 0.1f}};   /* no at 5.5 s where yes was said: wrong */
+    for (int i = 0; i < 4; i++)
+        for (int k = 0; k < 3; k++) p[(int)fire[i][0]][k] = fire[i][k + 1];
+    const kws_truth_t truth[] = {{0, 1.0}, {1, 2.0}, {0, 5.5}, {1, 8.0}}; /* no@8.0 is never found */
+    detect_config_t c = {.smooth_ms = 0, .threshold = 0.5, .refractory_ms = 0};
+    const double hours = 11.0 / 3600.0, per = 1.0 / hours;
+    char err[ST_ERR_LEN];
+    kws_sweep_t s;
+    ck_assert_msg(kws_sweep(&p[0][0], NW, 3, names, &c, 0.5, 1.0, truth, 4, 0.75, hours, &s, err) == 0, "%s", err);
+    ck_assert_int_eq(s.n_curves, 3);
+    ck_assert_int_eq(s.keyword[0], -1);
+    ck_assert_int_eq(s.keyword[1], 0);
+    ck_assert_int_eq(s.keyword[2], 1);
+    /* {threshold index, all miss, all fa, yes miss, yes fa, no miss, no fa} */
+    const double want[][7] = {
+        {0, 0.5, 2 * per, 0.5, 1 * per, 0.5, 1 * per},  /* every keyword-topped window fires */
+        {50, 0.5, 2 * per, 0.5, 1 * per, 0.5, 1 * per},
+        {58, 0.5, 1 * per, 0.5, 0, 0.5, 1 * per},       /* yes 0.55 no longer fires */
+        {65, 0.75, 1 * per, 0.5, 0, 1.0, 1 * per},      /* nor no 0.6: only the wrong no is left */
+        {80, 0.75, 0, 0.5, 0, 1.0, 0},                  /* only yes 0.9 is left */
+        {95, 1.0, 0, 1.0, 0, 1.0, 0},
+        {100, 1.0, 0, 1.0, 0, 1.0, 0},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        int t = (int)want[i][0];
+        for (int j = 0; j < 3; j++) {
+            ck_assert_msg(fabs(s.miss[j * KWS_SWEEP_N + t] - want[i][1 + 2 * j]) < 1e-9, "threshold %d curve %d miss %g",
+                          t, j, s.miss[j * KWS_SWEEP_N + t]);
+            ck_assert_msg(fabs(s.fa[j * KWS_SWEEP_N + t] - want[i][2 + 2 * j]) < 1e-6, "threshold %d curve %d fa %g", t,
+                          j, s.fa[j * KWS_SWEEP_N + t]);
+        }
+    }
+    kws_sweep_free(&s);
+    /* the replay at one threshold: times are window middles */
+    kws_det_t *d;
+    int nd;
+    c.threshold = 0.65;
+    ck_assert_int_eq(kws_replay(&p[0][0], NW, 3, names, &c, 0.5, 1.0, &d, &nd, err), 0);
+    ck_assert_int_eq(nd, 2);
+    ck_assert_int_eq(d[0].label, 0);
+    ck_assert_double_eq_tol(d[0].time, 1.0, 1e-12);
+    ck_assert_int_eq(d[1].label, 1);
+    ck_assert_double_eq_tol(d[1].time, 5.5, 1e-12);
+    free(d);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("kws");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_matcher_hand_written);
     tcase_add_test(tc, test_detector_rules);
+    tcase_add_test(tc, test_sweep_hand_worked);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,11 +1,15 @@
 /* Tests for src/common: the generator's distributions, .npy files written by numpy, and
  * atomic writes. */
 #include <check.h>
+#include <dirent.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check_main.h"
@@ -245,10 +249,7 @@ START_TEST(test_atomic_abort_keeps_old_file)
     afile_t a;
     ck_assert_int_eq(afile_open(&a, path, err), 0);
     fputs("new but unfinished", a.f);
-    char tmp[64];
-    snprintf(tmp, sizeof tmp, "%s", a.tmp);
     afile_abort(&a);
-    ck_assert_int_eq(access(tmp, F_OK), -1);
     char buf[32] = {0};
     FILE *f = fopen(path, "rb");
     ck_assert_uint_eq(fread(buf, 1, sizeof buf, f), 3);
@@ -277,6 +278,76 @@ START_TEST(test_atomic_abort_keeps_old_file)
 }
 END_TEST
 
+/* Entries of folder dir besides "." and "..". */
+static int count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    ck_assert_ptr_nonnull(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));) n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    closedir(d);
+    return n;
+}
+
+/* A child that writes through afile and dies of signal sig before the commit: kill -9 itself
+ * (SIGKILL), or exceed a 4 KiB file size limit (SIGXFSZ). */
+static void die_while_writing(const char *path, int sig)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        char err[ST_ERR_LEN];
+        afile_t a;
+        if (afile_open(&a, path, err)) _exit(3);
+        if (sig == SIGXFSZ) {
+            struct rlimit rl = {4096, 4096};
+            setrlimit(RLIMIT_FSIZE, &rl);
+            signal(SIGXFSZ, SIG_DFL);
+        }
+        static char buf[1 << 16];
+        for (int i = 0; i < 64; i++) {
+            fwrite(buf, 1, sizeof buf, a.f);
+            fflush(a.f);
+        }
+        if (sig == SIGKILL) kill(getpid(), SIGKILL);
+        _exit(4);
+    }
+    int st = 0;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == sig, "child status %d", st);
+}
+
+START_TEST(test_atomic_kill_leaves_no_temp)
+{
+    char err[ST_ERR_LEN], dir[] = "/tmp/st_afk_XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char path[64];
+    snprintf(path, sizeof path, "%s/last.ckpt", dir);
+    FILE *f = fopen(path, "wb");
+    fputs("old", f);
+    fclose(f);
+    /* while a write is open, the folder holds only the old file */
+    afile_t a;
+    ck_assert_int_eq(afile_open(&a, path, err), 0);
+    fputs("new", a.f);
+    fflush(a.f);
+    ck_assert_int_eq(count_entries(dir), 1);
+    ck_assert_int_eq(afile_commit(&a, err), 0);
+    ck_assert_int_eq(count_entries(dir), 1);
+    die_while_writing(path, SIGKILL);
+    ck_assert_int_eq(count_entries(dir), 1);
+    die_while_writing(path, SIGXFSZ);
+    ck_assert_int_eq(count_entries(dir), 1);
+    char buf[8] = {0};
+    f = fopen(path, "rb");
+    ck_assert_uint_eq(fread(buf, 1, sizeof buf, f), 3);
+    fclose(f);
+    ck_assert_str_eq(buf, "new");
+    unlink(path);
+    ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 int main(void)
 {
     fixtures = check_fixtures_dir();
@@ -294,6 +365,7 @@ int main(void)
     tcase_add_test(tc, test_npy_read_numpy_files);
     tcase_add_test(tc, test_npy_roundtrip_and_truncation);
     tcase_add_test(tc, test_atomic_abort_keeps_old_file);
+    tcase_add_test(tc, test_atomic_kill_leaves_no_temp);
     suite_add_tcase(s, tc);
     return check_run(s);
 }

@@ -207,6 +207,44 @@ START_TEST(test_bnrelu)
 }
 END_TEST
 
+/* Synchronised BN in one process (the sum over processes adds nothing) is the same
+ * arithmetic as the plain layer, bit for bit: forward, running statistics and backward. */
+static int g_reduce_calls;
+static void reduce_one(void *ctx, double *buf, int n)
+{
+    (void)ctx, (void)buf, (void)n;
+    g_reduce_calls++;
+}
+
+START_TEST(test_bnrelu_reduced_one_process)
+{
+    const int C = 3;
+    const size_t M = 2 * 15 + 3, n = C * M;
+    float *x = randv(n, -2, 3), *g = randv(C, 0.5, 1.5), *b = randv(C, -0.3, 0.3), *r = randv(n, -1, 1);
+    float *y1 = malloc(n * sizeof(float)), *y2 = malloc(n * sizeof(float));
+    float *dx1 = malloc(n * sizeof(float)), *dx2 = malloc(n * sizeof(float));
+    float m1[3], s1[3], m2[3], s2[3], rm1[3] = {0}, rv1[3] = {1, 1, 1}, rm2[3] = {0}, rv2[3] = {1, 1, 1};
+    float dg1[3] = {0}, db1[3] = {0}, dg2[3] = {0}, db2[3] = {0};
+    double buf[2 * 3 + 1];
+    bn_reduce_t red = {reduce_one, NULL, buf};
+    g_reduce_calls = 0;
+    bnrelu_forward(y1, x, g, b, m1, s1, rm1, rv1, C, M, 1, 0.1f, 1e-5f);
+    bnrelu_forward_reduced(y2, x, g, b, m2, s2, rm2, rv2, C, M, 0.1f, 1e-5f, &red);
+    ck_assert_mem_eq(y1, y2, n * sizeof(float));
+    ck_assert_mem_eq(m1, m2, sizeof m1);
+    ck_assert_mem_eq(s1, s2, sizeof s1);
+    ck_assert_mem_eq(rm1, rm2, sizeof rm1);
+    ck_assert_mem_eq(rv1, rv2, sizeof rv1);
+    bnrelu_backward(dx1, dg1, db1, r, x, y1, g, m1, s1, C, M, 0);
+    bnrelu_backward_reduced(dx2, dg2, db2, r, x, y2, g, m2, s2, C, M, 0, &red);
+    ck_assert_mem_eq(dx1, dx2, n * sizeof(float));
+    ck_assert_mem_eq(dg1, dg2, sizeof dg1);
+    ck_assert_mem_eq(db1, db2, sizeof db1);
+    ck_assert_int_eq(g_reduce_calls, 3);   /* two forward, one backward */
+    free(x); free(g); free(b); free(r); free(y1); free(y2); free(dx1); free(dx2);
+}
+END_TEST
+
 /* torch.relu(nan) is nan: a NaN activation must reach the loss (which stops training)
  * instead of being cut to 0 while it corrupts the BN statistics. */
 START_TEST(test_bnrelu_propagates_nan)
@@ -293,6 +331,7 @@ int main(void)
     tcase_add_test(tc, test_conv1x1_s2);
     tcase_add_test(tc, test_bnrelu);
     tcase_add_test(tc, test_bnrelu_propagates_nan);
+    tcase_add_test(tc, test_bnrelu_reduced_one_process);
     tcase_add_test(tc, test_head);
     tcase_add_test(tc, test_model_backward_accumulates);
     suite_add_tcase(s, tc);

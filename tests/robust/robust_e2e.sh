@@ -40,5 +40,37 @@ SPEECHTRAIN=$st "$exp" --data "$work/corpus/train" --table 4 --configs baseline,
   --width 2 --epochs 1 --batch 32 > "$work/x2.txt"
 if grep -q 'experiment: training' "$work/x2.txt"; then echo "FAIL: completed runs trained again"; exit 1; fi
 grep -q '^baseline,[0-9.]*,[0-9.]*,[0-9.]*,100.00,' "$work/exp/table4.csv" || { echo "FAIL: table4 baseline mCE is not 100"; cat "$work/exp/table4.csv"; exit 1; }
+# Plots: each PNG has the PNG signature and the size its data asks for (the pixels are tested
+# in tests/viz/test_chart.c); table 3 also draws curves and a confusion matrix.
+png_size() {  # prints "W H" of a PNG, or fails when the file is not one
+  [[ $(od -An -tx1 -N8 "$1" | tr -d ' \n') == 89504e470d0a1a0a ]] || return 1
+  od -An -tu1 -j16 -N8 "$1" | awk '{ print $1 * 16777216 + $2 * 65536 + $3 * 256 + $4, $5 * 16777216 + $6 * 65536 + $7 * 256 + $8 }'
+}
+for f in table3 table4 curves confusion; do
+  sz=$(png_size "$work/exp/$f.png") || { echo "FAIL: $f.png is not a PNG"; exit 1; }
+  read -r pw ph <<< "$sz"
+  ((pw >= 200 && ph >= 200)) || { echo "FAIL: $f.png is $pw x $ph"; exit 1; }
+done
+[[ $(png_size "$work/exp/curves.png") == "960 400" ]] || { echo "FAIL: curves.png size"; exit 1; }
+# The confusion picture grows with the number of classes (36 pixels a cell).
+k=$(($(head -1 "$work/run/test_confusion.csv" | tr , '\n' | wc -l) - 1))
+[[ $(png_size "$work/exp/confusion.png" | cut -d' ' -f2) == $((40 + 36 * k + 46)) ]] || { echo "FAIL: confusion.png height for $k classes"; exit 1; }
+# Bad plot input: the message names the file and the line.
+printf 'config,a\nx,1\ny,oops\n' > "$work/bad.csv"
+if "$st" plot bars "$work/bad.csv" --x config --y a --out "$work/bad.png" 2> "$work/e3"; then echo "FAIL: bad CSV plotted"; exit 1; fi
+grep -q "bad.csv:3: 'oops'" "$work/e3" || { echo "FAIL: plot message"; cat "$work/e3"; exit 1; }
+[[ ! -e $work/bad.png ]] || { echo "FAIL: a failed plot left a file"; exit 1; }
+if "$st" plot bars "$work/bad.csv" --x config --y nope --out "$work/bad.png" 2> "$work/e4"; then echo "FAIL: missing column"; exit 1; fi
+grep -q "no column 'nope'" "$work/e4" || { echo "FAIL: plot column message"; cat "$work/e4"; exit 1; }
+# Table 6 with three subsets: the mean per subset size is the mean of that size's rows.
+SPEECHTRAIN=$st "$exp" --data "$work/corpus/train" --table 6 --configs sub_M,sub_C,sub_MC --seeds 1 --out "$work/exp" \
+  --width 2 --epochs 1 --batch 32 > "$work/x3.txt"
+awk -F, '$1 == "sub_M" { m = $5 } $1 == "sub_C" { c = $5 } $1 == "sub_MC" { mc = $5 }
+  $1 == "mean_size1" { s1 = $5; d1 = $6 } $1 == "mean_size2" { s2 = $5; d2 = $6 }
+  END { sd = sqrt((m - c) ^ 2 / 2); e = 0.006
+        exit !(s1 != "" && (s1 - (m + c) / 2) ^ 2 < e * e && (d1 - sd) ^ 2 < e * e && s2 == mc && d2 == 0) }' \
+  "$work/exp/table6.csv" || { echo "FAIL: table 6 means per subset size"; cat "$work/exp/table6.csv"; exit 1; }
+grep -q '^| 1 | ' "$work/exp/table6.md" || { echo "FAIL: table6.md has no subset-size table"; cat "$work/exp/table6.md"; exit 1; }
+png_size "$work/exp/table6.png" > /dev/null || { echo "FAIL: table6.png"; exit 1; }
 echo "robust e2e: ok (clean $clean = 1 - $acc, thread-independent report)"
 rm -rf "$work"

@@ -28,7 +28,7 @@ int trainrun_saved_args(int argc, char **argv, char ***saved, int *n, char *err)
  * (train_run_dir, with fallback when neither --out nor --resume is given) and checks it can
  * be written without creating it, so a failed start leaves no folder; a folder holding
  * another run is refused unless resuming it or o->force. Warns when the
- * machine is too busy for the thread count. -1 with err; *usage is then 1 when the flags
+ * machine is too busy for the thread count and the user chose spinning waits. -1 with err; *usage is then 1 when the flags
  * were at fault. */
 int trainrun_prepare(trainopts_t *o, const char *fallback, int *usage, char *err);
 

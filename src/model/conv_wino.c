@@ -45,7 +45,14 @@
  * time), so no tile needs bounds checks; a block owns its images' planes, so the sums need no
  * atomics. Chunking (images per chunk) depends only on the shapes and the cap, never on the
  * thread count, so results are reproducible bit for bit for a given batch and thread count.
- * sgemm is never called from inside a parallel region.
+ * Threads: each convolution is one OpenMP parallel region. The transforms are work-shared
+ * loops (orphaned `omp for`, so they must run inside that region), and the 36 per-frequency
+ * GEMMs of a chunk are shared out whole: each thread runs its frequencies on single-threaded
+ * sgemm (OpenBLAS's OpenMP build runs one thread when called inside a parallel region;
+ * tests/model/test_blas_region.c checks it). At small widths the GEMMs are small (16 x 16 x
+ * tiles at width 16), and one region with a barrier between phases costs far less than the
+ * 36-108 regions per layer that OpenBLAS opened when each GEMM was threaded by itself; each
+ * GEMM's bytes no longer depend on the thread count either.
  */
 #include "model/layers.h"
 
@@ -176,7 +183,7 @@ static inline void pass_a(float *restrict d, size_t ds, const float *restrict x,
 static void wt_transform(float *U, const float *wt, int cout, int cin)
 {
     const size_t fs = (size_t)cout * cin;
-#pragma omp parallel for schedule(static)
+#pragma omp for schedule(static)
     for (int co = 0; co < cout; co++) {
         for (int c0 = 0; c0 < cin; c0 += WB) {
             const int nb = cin - c0 < WB ? cin - c0 : WB;
@@ -228,7 +235,7 @@ static void wt_transform(float *U, const float *wt, int cout, int cin)
 static void wt_grad_transform(float *dwt, const float *dU, int cout, int cin)
 {
     const size_t fs = (size_t)cout * cin;
-#pragma omp parallel for schedule(static)
+#pragma omp for schedule(static)
     for (int co = 0; co < cout; co++) {
         for (int c0 = 0; c0 < cin; c0 += WB) {
             const int nb = cin - c0 < WB ? cin - c0 : WB;
@@ -328,7 +335,7 @@ static void in_transform(float *V, float *pad, const float *in, int C, int N, in
 {
     const tiling_t g = tiling(H, W, nc);
     const size_t fs = (size_t)C * g.T;
-#pragma omp parallel for schedule(static) collapse(2)
+#pragma omp for schedule(static) collapse(2)
     for (int c = 0; c < C; c++) {
         for (int b = 0; b < g.nblk; b++) {
             float X[NF * TB], Y[NF * TB];
@@ -371,7 +378,7 @@ static void grad_transform(float *D, const float *dout, int C, int N, int H, int
 {
     const tiling_t g = tiling(H, W, nc);
     const size_t fs = (size_t)C * g.T;
-#pragma omp parallel for schedule(static) collapse(2)
+#pragma omp for schedule(static) collapse(2)
     for (int c = 0; c < C; c++) {
         for (int b = 0; b < g.nblk; b++) {
             float X[16 * TB], Y[24 * TB];
@@ -410,7 +417,7 @@ static void out_transform(float *out, const float *M, int C, int N, int H, int W
 {
     const tiling_t g = tiling(H, W, nc);
     const size_t fs = (size_t)C * g.T;
-#pragma omp parallel for schedule(static) collapse(2)
+#pragma omp for schedule(static) collapse(2)
     for (int c = 0; c < C; c++) {
         for (int b = 0; b < g.nblk; b++) {
             float X[16 * TB], Y[24 * TB];
@@ -457,7 +464,7 @@ static void in_transform_t(float *din, float *pad, const float *dV, int C, int N
 {
     const tiling_t g = tiling(H, W, nc);
     const size_t fs = (size_t)C * g.T;
-#pragma omp parallel for schedule(static) collapse(2)
+#pragma omp for schedule(static) collapse(2)
     for (int c = 0; c < C; c++) {
         for (int b = 0; b < g.nblk; b++) {
             float X[NF * TB], Y[NF * TB];
@@ -493,6 +500,10 @@ static void in_transform_t(float *din, float *pad, const float *dV, int C, int N
     }
 }
 
+/* The calling thread's timer: only the region's master reads the clock (after the barriers
+ * that end each work-shared phase). */
+#define WTIME(t) ((t) && omp_get_thread_num() == 0 ? omp_get_wtime() : 0.0)
+
 void conv_wino_forward(float *out, const float *in, const float *wt, const conv_dims_t *d,
                        float *ws, size_t cap, int accumulate, layer_time_t *t)
 {
@@ -501,25 +512,32 @@ void conv_wino_forward(float *out, const float *in, const float *wt, const conv_
     const size_t bufsz = wino_buf(d, cap);
     float *V = ws, *M = ws + bufsz, *U = ws + 2 * bufsz;
     const int chunk = conv_wino_chunk(d, cap);
-    double t0 = t ? omp_get_wtime() : 0;
-    wt_transform(U, wt, cout, cin);
-    if (t) t->other += omp_get_wtime() - t0;
-    for (int n0 = 0; n0 < d->n; n0 += chunk) {
-        int nc = d->n - n0 < chunk ? d->n - n0 : chunk;
-        int T = (int)(nc * tpi);
-        double t1 = t ? omp_get_wtime() : 0;
-        in_transform(V, M, in, cin, d->n, d->h, d->w, n0, nc);  /* M: free until the GEMMs */
-        double t2 = t ? omp_get_wtime() : 0;
-        for (int f = 0; f < NF; f++)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, T, cin, 1.0f,
-                        U + (size_t)f * cout * cin, cin, V + (size_t)f * cin * T, T, 0.0f,
-                        M + (size_t)f * cout * T, T);
-        double t3 = t ? omp_get_wtime() : 0;
-        out_transform(out, M, cout, d->n, d->h, d->w, n0, nc, accumulate);
-        if (t) {
-            t->im2col += t2 - t1;
-            t->gemm += t3 - t2;
-            t->col2im += omp_get_wtime() - t3;
+#pragma omp parallel
+    {
+        double t0 = WTIME(t);
+        wt_transform(U, wt, cout, cin);
+        double t1 = WTIME(t), tin = 0, tg = 0, tout = 0;
+        for (int n0 = 0; n0 < d->n; n0 += chunk) {
+            int nc = d->n - n0 < chunk ? d->n - n0 : chunk;
+            int T = (int)(nc * tpi);
+            double c0 = WTIME(t);
+            in_transform(V, M, in, cin, d->n, d->h, d->w, n0, nc);  /* M: free until the GEMMs */
+            double c1 = WTIME(t);
+#pragma omp for schedule(static)
+            for (int f = 0; f < NF; f++)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, T, cin, 1.0f,
+                            U + (size_t)f * cout * cin, cin, V + (size_t)f * cin * T, T, 0.0f,
+                            M + (size_t)f * cout * T, T);
+            double c2 = WTIME(t);
+            out_transform(out, M, cout, d->n, d->h, d->w, n0, nc, accumulate);
+            double c3 = WTIME(t);
+            tin += c1 - c0, tg += c2 - c1, tout += c3 - c2;
+        }
+        if (t && omp_get_thread_num() == 0) {
+            t->other += t1 - t0;
+            t->im2col += tin;
+            t->gemm += tg;
+            t->col2im += tout;
         }
     }
 }
@@ -534,38 +552,44 @@ void conv_wino_backward(float *din, float *dwt, const float *dout, const float *
     const size_t fw = (size_t)cout * cin;
     float *V = ws, *D = ws + bufsz, *U = ws + 2 * bufsz, *dU = U + NF * fw;
     const int chunk = conv_wino_chunk(d, cap);
-    double t0 = t ? omp_get_wtime() : 0;
-    if (din) wt_transform(U, wt, cout, cin);
-    if (t) t->other += omp_get_wtime() - t0;
-    for (int n0 = 0; n0 < d->n; n0 += chunk) {
-        int nc = d->n - n0 < chunk ? d->n - n0 : chunk;
-        int T = (int)(nc * tpi);
-        double t1 = t ? omp_get_wtime() : 0;
-        if (dwt) in_transform(V, D, in, cin, d->n, d->h, d->w, n0, nc);  /* D: not yet written */
-        grad_transform(D, dout, cout, d->n, d->h, d->w, n0, nc);
-        double t2 = t ? omp_get_wtime() : 0;
-        for (int f = 0; dwt && f < NF; f++)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout, cin, T, 1.0f,
-                        D + (size_t)f * cout * T, T, V + (size_t)f * cin * T, T,
-                        n0 == 0 ? 0.0f : 1.0f, dU + f * fw, cin);
-        double t3 = t ? omp_get_wtime() : 0, t4 = t3;
-        if (din) {
-            /* V is free again: dV goes there. */
-            for (int f = 0; f < NF; f++)
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, cin, T, cout, 1.0f,
-                            U + f * fw, cin, D + (size_t)f * cout * T, T, 0.0f,
-                            V + (size_t)f * cin * T, T);
-            t4 = t ? omp_get_wtime() : 0;
+#pragma omp parallel
+    {
+        double t0 = WTIME(t);
+        if (din) wt_transform(U, wt, cout, cin);
+        double t1 = WTIME(t), tin = 0, tg = 0, tout = 0;
+        for (int n0 = 0; n0 < d->n; n0 += chunk) {
+            int nc = d->n - n0 < chunk ? d->n - n0 : chunk;
+            int T = (int)(nc * tpi);
+            double c0 = WTIME(t);
+            if (dwt) in_transform(V, D, in, cin, d->n, d->h, d->w, n0, nc);  /* D: not yet written */
+            grad_transform(D, dout, cout, d->n, d->h, d->w, n0, nc);
+            double c1 = WTIME(t);
+            /* Both GEMMs of a frequency on one thread: dU[f] reads D[f] and V[f], then dV[f]
+             * overwrites V[f] (V is free again: dV goes there). */
+#pragma omp for schedule(static)
+            for (int f = 0; f < NF; f++) {
+                if (dwt)
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout, cin, T, 1.0f,
+                                D + (size_t)f * cout * T, T, V + (size_t)f * cin * T, T,
+                                n0 == 0 ? 0.0f : 1.0f, dU + f * fw, cin);
+                if (din)
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, cin, T, cout, 1.0f,
+                                U + f * fw, cin, D + (size_t)f * cout * T, T, 0.0f,
+                                V + (size_t)f * cin * T, T);
+            }
+            double c2 = WTIME(t);
             /* dM has been used by both GEMMs: D holds the padded sums now. */
-            in_transform_t(din, D, V, cin, d->n, d->h, d->w, n0, nc, accumulate);
+            if (din) in_transform_t(din, D, V, cin, d->n, d->h, d->w, n0, nc, accumulate);
+            double c3 = WTIME(t);
+            tin += c1 - c0, tg += c2 - c1, tout += c3 - c2;
         }
-        if (t) {
-            t->im2col += t2 - t1;
-            t->gemm += t4 - t2;
-            t->col2im += omp_get_wtime() - t4;
+        double t2 = WTIME(t);
+        if (dwt) wt_grad_transform(dwt, dU, cout, cin);
+        if (t && omp_get_thread_num() == 0) {
+            t->other += t1 - t0 + WTIME(t) - t2;
+            t->im2col += tin;
+            t->gemm += tg;
+            t->col2im += tout;
         }
     }
-    double t5 = t ? omp_get_wtime() : 0;
-    if (dwt) wt_grad_transform(dwt, dU, cout, cin);
-    if (t) t->other += omp_get_wtime() - t5;
 }

@@ -321,10 +321,8 @@ done:
 int cmd_plot(int argc, char **argv)
 {
     char err[ST_ERR_LEN];
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        plot_help();
-        return argc < 2 ? CLI_USAGE : CLI_OK;
-    }
+    if (argc < 2) return cli_fail(CLI_USAGE, "plot: bars, curves or confusion expected (see speechtrain plot --help)");
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) return plot_help(), CLI_OK;
     const char *kind = argv[1];
     int (*draw)(const plot_args_t *, canvas_t *, char *) = !strcmp(kind, "bars")        ? plot_bars
                                                            : !strcmp(kind, "curves")    ? plot_curves

@@ -28,6 +28,8 @@ static void robust_help(void)
            "  --occlusion-fill V   value of occluded cells; -0.5 is the log-mel floor (silence) [-0.5]\n"
            "  --no-corruptions     skip the waveform corruptions\n"
            "  --baseline CKPT      also report mCE against this model (e.g. one trained with --no-mix)\n"
+           "  --baseline-report CSV  mCE against a baseline's earlier --out report instead (its\n"
+           "                       corruption rows; nothing is evaluated again)\n"
            "  --seed N             seed of the corruption noise and occlusion blocks [0]\n"
            "  --batch N            batch size [256]\n"
            "  --threads N          threads (0 = all cores) [0]\n"
@@ -58,7 +60,8 @@ static int batch_corrupt(void *ctx, int split, const int *idx, int n, int k, int
 int cmd_robust(int argc, char **argv)
 {
     char err[ST_ERR_LEN];
-    const char *model = NULL, *split_name = "test", *out = NULL, *eps_s = NULL, *occl_s = NULL, *base = NULL;
+    const char *model = NULL, *split_name = "test", *out = NULL, *eps_s = NULL, *occl_s = NULL, *base = NULL,
+               *base_csv = NULL;
     int batch = 256, threads = 0, quiet = 0;
     long seed = 0;
     robust_config_t rc;
@@ -67,6 +70,7 @@ int cmd_robust(int argc, char **argv)
         {"--model", OPT_STR, &model, 0, 0},           {"--split", OPT_STR, &split_name, 0, 0},
         {"--out", OPT_STR, &out, 0, 0},               {"--eps", OPT_STR, &eps_s, 0, 0},
         {"--occlusion", OPT_STR, &occl_s, 0, 0},      {"--baseline", OPT_STR, &base, 0, 0},
+        {"--baseline-report", OPT_STR, &base_csv, 0, 0},
         {"--occlusion-fill", OPT_DOUBLE, &rc.fill, -1e6, 1e6},
         {"--seed", OPT_LONG, &seed, 0, 9007199254740992.0},
         {"--batch", OPT_INT, &batch, 1, 65536},       {"--threads", OPT_INT, &threads, 0, 4096},
@@ -91,6 +95,7 @@ int cmd_robust(int argc, char **argv)
         return cli_fail(2, err);
     }
     if (!model) return cli_fail(2, "robust: --model CKPT is required");
+    if (base && base_csv) return cli_fail(2, "robust: --baseline and --baseline-report are alternatives; give one");
     if (out && cli_check_out_path("--out", out, err)) return cli_fail(CLI_FAIL, err);
     if (eps_s && parse_list("--eps", eps_s, rc.eps, &rc.n_eps, 0, 10, err)) return cli_fail(2, err);
     if (occl_s && parse_list("--occlusion", occl_s, rc.occl, &rc.n_occl, 0, 1, err)) return cli_fail(2, err);
@@ -112,6 +117,10 @@ int cmd_robust(int argc, char **argv)
     int code = 1;
     speech_data_t sd = {0};
     robust_report_t rep = {0}, brep = {0};
+    if (base_csv && (robust_report_read_csv(&brep, base_csv, err) || !rc.corruptions)) {
+        if (!rc.corruptions) snprintf(err, sizeof err, "robust: --baseline-report needs the corruptions (no --no-corruptions)");
+        goto fail;
+    }
     if (base) {
         speech_opts_t bo = so;
         bo.feat_given = 1; /* the baseline must use the model's feature settings */
@@ -127,6 +136,12 @@ int cmd_robust(int argc, char **argv)
     robust_data_t rd = {.d = &sd.td, .n_corruptions = CORRUPT_N, .n_severities = CORRUPT_SEVERITIES,
                         .corruption_names = corr_names, .batch_corrupt = batch_corrupt};
     if (robust_evaluate(m, &rd, split, &rc, &rep, err)) goto fail;
+    if (base_csv && robust_add_mce(&rep, &brep, err)) {
+        char e2[ST_ERR_LEN];
+        memcpy(e2, err, sizeof e2);
+        snprintf(err, sizeof err, "%.200s: %.300s", base_csv, e2);
+        goto fail;
+    }
     if (bm) {
         robust_config_t bc = rc;
         bc.n_eps = bc.n_occl = 0;

@@ -3,6 +3,7 @@
 
 #include "common/atomicfile.h"
 #include "common/err.h"
+#include "common/infile.h"
 
 #include <errno.h>
 #include <math.h>
@@ -257,8 +258,8 @@ int robust_report_write_csv(const robust_report_t *r, const char *path, char *er
 
 int robust_report_read_csv(robust_report_t *r, const char *path, char *err)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) return st_err(err, "%s: %s", path, strerror(errno));
+    FILE *f = infile_open(path, NULL, err); /* regular files only: a FIFO cannot hang the read */
+    if (!f) return -1;
     char line[256];
     int ln = 0, rc = 0;
     while (fgets(line, sizeof line, f)) {

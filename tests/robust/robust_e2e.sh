@@ -24,6 +24,18 @@ awk -v a="$acc" -v c="$clean" 'BEGIN { d = (1 - a) - c; if (d < 0) d = -d; exit 
 # mCE against itself is exactly 1.
 "$st" robust --model "$ck" --baseline "$ck" --eps 0 --occlusion 0 --out "$work/m.csv" --quiet >/dev/null
 grep -q '^corruption,mce,1.000000$' "$work/m.csv" || { echo "FAIL: mCE against itself is not 1"; exit 1; }
+# mCE from a baseline's report equals the one from evaluating the baseline: a model trained
+# with another seed against the first one, both ways.
+"$st" train --data "$work/corpus/train" --width 2 --epochs 1 --batch 32 --seed 7 --out "$work/run2" --quiet --threads 2 >/dev/null
+"$st" robust --model "$work/run2/best.ckpt" --baseline "$ck" --eps 0 --occlusion 0 --out "$work/m1.csv" --quiet >/dev/null
+"$st" robust --model "$work/run2/best.ckpt" --baseline-report "$work/r2.csv" --eps 0 --occlusion 0 --out "$work/m2.csv" --quiet >/dev/null
+grep -q '^corruption,mce,' "$work/m2.csv" || { echo "FAIL: no mCE row from --baseline-report"; exit 1; }
+# The report holds errors to 6 decimals, so the mCE may differ in its last digit.
+cmp <(grep -v ',mce,' "$work/m1.csv") <(grep -v ',mce,' "$work/m2.csv") || { echo "FAIL: reports differ"; exit 1; }
+awk -F, '$2 == "mce" { v[FILENAME] = $3 } END { for (f in v) { if (n++) d = v[f] - p; p = v[f] } exit !(n == 2 && d * d < 4e-12) }' \
+  "$work/m1.csv" "$work/m2.csv" || { echo "FAIL: --baseline-report mCE differs from --baseline"; grep mce "$work"/m[12].csv; exit 1; }
+if "$st" robust --model "$ck" --baseline-report "$work/r2.txt" --eps 0 2> "$work/e5"; then echo "FAIL: bad baseline report accepted"; exit 1; fi
+grep -q "r2.txt" "$work/e5" || { echo "FAIL: message does not name the report"; cat "$work/e5"; exit 1; }
 # Bad input: a clear message and a non-zero exit.
 if "$st" robust --model "$work/nope.ckpt" 2> "$work/e1"; then echo "FAIL: missing checkpoint accepted"; exit 1; fi
 grep -q 'nope.ckpt' "$work/e1" || { echo "FAIL: message does not name the file"; cat "$work/e1"; exit 1; }

@@ -22,7 +22,8 @@ struct mel {
     feat_config_t c;
     int frames, nbins;
     float *window;         /* (n_fft) periodic Hann */
-    int *band_lo, *band_len, *band_off; /* (n_mels) first bin, bin count, offset into weights */
+    int *band_lo, *band_len, *band_off; /* (n_mels) each, one allocation at band_lo: first bin,
+                                         * bin count, offset into weights */
     float *weights;        /* concatenated nonzero triangle weights */
 };
 
@@ -81,14 +82,14 @@ static int build_filterbank(mel_t *m)
     const int nm = m->c.n_mels, nb = m->nbins;
     double *fp = malloc((size_t)(nm + 2) * sizeof *fp);
     double *dense = malloc((size_t)nm * nb * sizeof *dense);
-    m->band_lo = malloc((size_t)nm * sizeof(int));
-    m->band_len = malloc((size_t)nm * sizeof(int));
-    m->band_off = malloc((size_t)nm * sizeof(int));
-    if (!fp || !dense || !m->band_lo || !m->band_len || !m->band_off) {
+    m->band_lo = malloc(3 * (size_t)nm * sizeof(int));   /* the three band tables in one */
+    if (!fp || !dense || !m->band_lo) {
         free(fp);
         free(dense);
         return -1;
     }
+    m->band_len = m->band_lo + nm;
+    m->band_off = m->band_lo + 2 * nm;
     double mmin = hz_to_mel(m->c.fmin), mmax = hz_to_mel(m->c.fmax);
     for (int i = 0; i < nm + 2; i++) fp[i] = mel_to_hz(mmin + (mmax - mmin) * i / (nm + 1));
     const double top = (double)(m->c.sample_rate / 2);
@@ -329,9 +330,7 @@ void mel_free(mel_t *m)
 {
     if (!m) return;
     free(m->window);
-    free(m->band_lo);
-    free(m->band_len);
-    free(m->band_off);
+    free(m->band_lo);   /* and band_len, band_off */
     free(m->weights);
     free(m);
 }

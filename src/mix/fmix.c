@@ -24,6 +24,7 @@
 #include <kiss_fft.h>
 #include <kiss_fftr.h>
 
+#include "common/carve.h"
 #include "mix/gauss.h"
 #include "mix/mix.h"
 
@@ -101,6 +102,7 @@ struct mix_fmix {
     uint16_t *bin;       /* (H*W) threshold: bin of each pixel */
     int *cand;           /* (H*W) threshold: candidate pixels, in index order */
     mix_gauss_t g;
+    char *block;         /* the one allocation the buffers above are carved from */
 };
 
 /* numpy.fft.fftfreq(n)[k] */
@@ -115,20 +117,41 @@ static double amp(double fy, double fx, double fmin, double decay)
 void mix_fmix_free(mix_fmix_t *f)
 {
     if (!f) return;
-    free(f->sd);
-    free(f->scale);
-    free(f->zref);
-    free(f->half);
-    free(f->cols);
-    free(f->rows);
     c2r_free(&f->colp);
     c2r_free(&f->rowp);
-    free(f->noise);
-    free(f->grey);
-    free(f->sel);
-    free(f->bin);
-    free(f->cand);
+    free(f->block);
     free(f);
+}
+
+/* fmix.py's fftfreqnd keeps fftfreq(W)[:W//2+2] for odd W (W//2+1 for even W): the slice
+ * stops at W entries, so W = 1 keeps one. The reference spectrum's nonzero rows: min(that, H). */
+static int reference_rows(int H, int W)
+{
+    int wr = W % 2 ? W / 2 + 2 : W / 2 + 1;
+    if (wr > W) wr = W;
+    return wr < H ? wr : H;
+}
+
+/* The buffers of f in one block at base (NULL: none yet); returns its size in bytes. */
+static size_t carve_all(mix_fmix_t *f, char *base)
+{
+    const size_t H = (size_t)f->H, W = (size_t)f->W, npix = H * W;
+    size_t at = 0;
+    if (!f->reference) {
+        f->sd = carve(base, &at, (size_t)f->Wf * f->Hf * sizeof *f->sd);
+    } else {
+        f->scale = carve(base, &at, 2 * (size_t)f->rows_ref * sizeof *f->scale);
+        f->zref = carve(base, &at, 2 * H * sizeof *f->zref);
+    }
+    f->half = carve(base, &at, W * f->Hf * sizeof *f->half);
+    f->cols = carve(base, &at, npix * sizeof *f->cols);
+    f->rows = carve(base, &at, H * f->Wf * sizeof *f->rows);
+    f->noise = carve(base, &at, 2 * H * f->Wf * sizeof *f->noise); /* >= either variant's draws */
+    f->grey = carve(base, &at, npix * sizeof *f->grey);
+    f->sel = carve(base, &at, npix * sizeof *f->sel);
+    f->bin = carve(base, &at, npix * sizeof *f->bin);
+    f->cand = carve(base, &at, npix * sizeof *f->cand);
+    return at;
 }
 
 mix_fmix_t *mix_fmix_init(int H, int W, double decay, int reference, char *err)
@@ -152,23 +175,13 @@ mix_fmix_t *mix_fmix_init(int H, int W, double decay, int reference, char *err)
     f->Hf = H / 2 + 1;
     f->Wf = W / 2 + 1;
     f->reference = reference != 0;
-    size_t npix = (size_t)H * W;
-    /* calloc: columns the reference spectrum never fills stay 0 */
-    f->half = calloc((size_t)W * f->Hf, sizeof *f->half);
-    f->cols = calloc(npix, sizeof *f->cols);
-    f->rows = calloc((size_t)H * f->Wf, sizeof *f->rows);
-    f->noise = malloc(2 * (size_t)H * f->Wf * sizeof *f->noise); /* >= either variant's draws */
-    f->grey = malloc(npix * sizeof *f->grey);
-    f->sel = malloc(npix * sizeof *f->sel);
-    f->bin = malloc(npix * sizeof *f->bin);
-    f->cand = malloc(npix * sizeof *f->cand);
-    if (!f->half || !f->cols || !f->rows || !f->noise || !f->grey || !f->sel || !f->bin ||
-        !f->cand || c2r_init(&f->colp, H) || c2r_init(&f->rowp, W))
-        goto oom;
+    if (f->reference) f->rows_ref = reference_rows(H, W);
+    const size_t bytes = carve_all(f, NULL);
+    if (!(f->block = aligned_alloc(64, bytes)) || c2r_init(&f->colp, H) || c2r_init(&f->rowp, W)) goto oom;
+    memset(f->block, 0, bytes);   /* columns and rows the reference spectrum never fills stay 0 */
+    carve_all(f, f->block);
     double fmin = 1.0 / (H > W ? H : W);
     if (!f->reference) {
-        f->sd = malloc((size_t)f->Wf * f->Hf * sizeof *f->sd);
-        if (!f->sd) goto oom;
         /* Z[ky] = s[ky] * (a + ib): herm(Z)[ky] and -i*(Z - herm Z)[ky] have real and
          * imaginary parts of variance (s[ky]^2 + s[-ky]^2) / 4 each, where ky = -ky a real
          * part of deviation s[ky] alone */
@@ -183,14 +196,6 @@ mix_fmix_t *mix_fmix_init(int H, int W, double decay, int reference, char *err)
                 f->sd[(size_t)kx * f->Hf + ky] = (float)s;
             }
     } else {
-        /* fmix.py's fftfreqnd keeps fftfreq(W)[:W//2+2] for odd W (W//2+1 for even W):
-         * the slice stops at W entries, so W = 1 keeps one */
-        int wr = W % 2 ? W / 2 + 2 : W / 2 + 1;
-        if (wr > W) wr = W;
-        f->rows_ref = wr < H ? wr : H;
-        f->scale = malloc(2 * (size_t)f->rows_ref * sizeof *f->scale);
-        f->zref = calloc(2 * (size_t)H, sizeof *f->zref);
-        if (!f->scale || !f->zref) goto oom;
         for (int j = 0; j < f->rows_ref; j++) {
             f->scale[j] = (float)amp(0.0, fftfreq(j, W), fmin, decay);                   /* S[0, j] */
             f->scale[f->rows_ref + j] = (float)amp(fftfreq(1, H), fftfreq(j, W), fmin, decay); /* S[1, j] */

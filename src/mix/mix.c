@@ -10,6 +10,7 @@
 #include <omp.h>
 #endif
 
+#include "common/carve.h"
 #include "mix/internal.h"
 #include "mix/mix.h"
 
@@ -52,15 +53,6 @@ void mix_free(mix_ctx_t *m)
     free(m->block);
     mix_fmix_free(m->fmix);
     free(m);
-}
-
-/* Places each buffer at *at in base, 64-byte aligned, and advances *at; with base NULL it
- * only measures, so one function both sizes and carves the block. */
-static void *carve(char *base, size_t *at, size_t bytes)
-{
-    void *p = base ? base + *at : NULL;
-    *at += (bytes + 63) / 64 * 64;
-    return p;
 }
 
 /* The buffers of m in one block at base (NULL: none yet); returns its size in bytes. */

@@ -6,13 +6,9 @@
 
 void aug_config_default(aug_config_t *a)
 {
-    a->amplitude = a->speed = a->shift = a->noise = 1;
-    a->prob = 0.5;
-    a->amp_lo = 0.7;
-    a->amp_hi = 1.1;
-    a->speed_max = 0.2;
-    a->shift_ms = 100.0;
-    a->noise_max = 0.45;
+    *a = (aug_config_t){.amplitude = 1, .speed = 1, .shift = 1, .noise = 1, .prob = 0.5,
+                        .amp_lo = 0.7, .amp_hi = 1.1, .speed_max = 0.2, .shift_ms = 100.0,
+                        .noise_max = 0.45};
 }
 
 void aug_speed(const float *in, int n, double scale, float *out)

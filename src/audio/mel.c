@@ -29,13 +29,8 @@ struct mel {
 
 void feat_config_default(feat_config_t *c)
 {
-    c->sample_rate = 16000;
-    c->clip_samples = 16000;
-    c->n_fft = 2048;
-    c->hop = 512;
-    c->n_mels = 32;
-    c->fmin = 0.0;
-    c->fmax = 8000.0;
+    *c = (feat_config_t){.sample_rate = 16000, .clip_samples = 16000, .n_fft = 2048, .hop = 512,
+                         .n_mels = 32, .fmin = 0.0, .fmax = 8000.0};
 }
 
 int feat_config_check(const feat_config_t *c, char *err)

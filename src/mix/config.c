@@ -28,19 +28,13 @@ int mix_mode_from_name(const char *name)
 
 void mix_config_default(mix_config_t *c)
 {
-    memset(c, 0, sizeof *c);
-    c->ncand = MIX_NMODES;
+    *c = (mix_config_t){.ncand = MIX_NMODES, .prob = 1.0, .elem = 0, .resize_lo = 0.1, .resize_hi = 0.8,
+                        .fmix_decay = 3.0, .fmix_reference = 0};
     for (int m = 0; m < MIX_NMODES; m++) {
         c->cand[m] = m;
         c->weights[m] = 1.0;
         c->alpha[m] = 1.0;
     }
-    c->prob = 1.0;
-    c->elem = 0;
-    c->resize_lo = 0.1;
-    c->resize_hi = 0.8;
-    c->fmix_decay = 3.0;
-    c->fmix_reference = 0;
 }
 
 /* Splits s at commas: calls item(ctx, index, text, len) on each trimmed piece. */

@@ -110,14 +110,16 @@ static void col2im(float *din, const float *col, const conv_dims_t *d, int n0, i
     }
 }
 
+/* Images in the chunk that starts at n0 (0 past the end): the chunks cover 0..n-1 in order. */
+static int chunk_len(int n, int n0, int chunk) { return n - n0 < chunk ? n - n0 : chunk; }
+
 void conv_forward(float *out, const float *in, const float *wt, const conv_dims_t *d,
                   float *col, size_t col_cap, int accumulate, layer_time_t *t)
 {
     const int K = d->cin * d->k * d->k;
     const int hw = d->ho * d->wo, ldo = d->n * hw;
     const int chunk = conv_chunk(d, col_cap);
-    for (int n0 = 0; n0 < d->n; n0 += chunk) {
-        int nc = d->n - n0 < chunk ? d->n - n0 : chunk;
+    for (int n0 = 0, nc; (nc = chunk_len(d->n, n0, chunk)) > 0; n0 += nc) {
         int cols = nc * hw;
         double t0 = t ? omp_get_wtime() : 0;
         im2col(col, in, d, n0, nc);
@@ -139,8 +141,7 @@ void conv_backward(float *din, float *dwt, const float *dout, const float *in, c
     const int K = d->cin * d->k * d->k;
     const int hw = d->ho * d->wo, ldo = d->n * hw;
     const int chunk = conv_chunk(d, col_cap);
-    for (int n0 = 0; n0 < d->n; n0 += chunk) {
-        int nc = d->n - n0 < chunk ? d->n - n0 : chunk;
+    for (int n0 = 0, nc; (nc = chunk_len(d->n, n0, chunk)) > 0; n0 += nc) {
         int cols = nc * hw;
         const float *dchunk = dout + (size_t)n0 * hw;
         double t0 = t ? omp_get_wtime() : 0;

@@ -9,6 +9,7 @@
  * direct-convolution forward FLOPs per sample for a training step), gemm_gflops_actual (the
  * FLOPs the GEMMs really did, lower with Winograd), conv (algorithm, --conv), peak_rss_mib,
  * and with --profile the per-layer breakdown of the timed steps. */
+#include "common/threads.h"
 #include "model/model.h"
 
 #include "common/err.h"
@@ -68,6 +69,7 @@ static int sgemm_peak(void)
 
 int main(int argc, char **argv)
 {
+    threads_passive_wait(argv);   /* as the programs do, so a busy host does not make it spin */
     int batch = 64, steps = 3, threads = 2, profile = 0, eval = 0, do_sgemm = 0, conv = MODEL_CONV_WINOGRAD;
     model_config_t cfg = {1, 12, 64, 32, 32};
     for (int i = 1; i < argc; i++) {

@@ -9,10 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build} threads=${2:-2} ck=${3:-}
-st="$build/src/cli/speechtrain"
-[[ -x "$st" ]] || meson compile -C "$build" speechtrain >/dev/null
-datasets/make_corpus.sh demo >/dev/null 2>&1
-data=datasets/demo/train
+. scripts/bench_demo.sh   # st (the program), data (the demo corpus's training folder)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 if [[ -z $ck ]]; then

@@ -9,10 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build} width=${2:-16} batch=${3:-64} threads=${4:-2}
-st="$build/src/cli/speechtrain"
-[[ -x "$st" ]] || meson compile -C "$build" speechtrain >/dev/null
-datasets/make_corpus.sh demo >/dev/null 2>&1
-data=datasets/demo/train
+. scripts/bench_demo.sh   # st (the program), data (the demo corpus's training folder)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 "$st" train --data "$data" --width "$width" --batch "$batch" --epochs 2 --threads "$threads" --no-augment \

@@ -37,6 +37,7 @@ def load_ckpt(path):
     b = open(path, "rb").read()
     if b[:8] != b"STCKPT01":
         sys.exit(f"{path}: not a speechtrain checkpoint")
+    (version,) = struct.unpack_from("<I", b, 8)
     off = 12
     arch, in_ch, classes, width, h, w = struct.unpack_from("<6I", b, off)
     off += 24
@@ -52,8 +53,9 @@ def load_ckpt(path):
         (n,) = struct.unpack_from("<I", b, off)
         names.append(b[off + 4:off + 4 + n].decode())
         off += 4 + n
-    (r,) = struct.unpack_from("<I", b, off)
-    off += 4 + 32 * r
+    if version == 1:  # a list of generator states (u32 count, 32 bytes each), dropped in 2
+        (r,) = struct.unpack_from("<I", b, off)
+        off += 4 + 32 * r
     params = np.frombuffer(b, np.float32, P, off)
     bn = np.frombuffer(b, np.float32, S, off + 4 * P)
     return dict(in_ch=in_ch, classes=classes, width=width, h=h, w=w, meta=meta, names=names, params=params, bn=bn)

@@ -13,6 +13,8 @@
 #include "cli/commands.h"
 #include "cli/speechdata.h"
 #include "common/atomicfile.h"
+#include "common/csv.h"
+#include "common/err.h"
 #include "train/detect.h"
 #include "train/kws_match.h"
 #include "cli/opt.h"
@@ -154,42 +156,32 @@ static int run_stream(run_t *r, const mel_t *mel, int hop_frames, audio_reader_t
     return rc;
 }
 
-/* Reads label,time rows (a header line is skipped); labels that are not keyword classes of
- * the model are non-target words (-1). */
+/* Reads label,time[,...] rows (a first line whose time is not a number is a header); labels
+ * that are not keyword classes of the model are non-target words (-1). */
 static int read_truth(const char *path, char *const *cls, int K, kws_truth_t **out, int *n, char *err)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) return st_err(err, "--eval %s: cannot open", path);
-    char line[1024];
-    int cap = 0, cnt = 0, lineno = 0;
+    csv_t t;
+    if (csv_read(path, &t, err)) return -1;
+    int rc = 0, cnt = 0;
     kws_truth_t *v = NULL;
-    while (fgets(line, sizeof line, f)) {
-        lineno++;
-        char *comma = strchr(line, ',');
-        if (!comma) continue;
-        *comma = 0;
-        char *end;
-        double t = strtod(comma + 1, &end);
-        if (end == comma + 1 || !isfinite(t)) {
-            if (lineno == 1) continue; /* header */
-            fclose(f), free(v);
-            return st_err(err, "--eval %s: line %d: time is not a number", path, lineno);
+    if (t.cols < 2) rc = st_err(err, "%s: expected rows label,time", path);
+    else if (!(v = malloc((size_t)t.rows * sizeof *v))) rc = st_err(err, "%s: out of memory", path);
+    for (int i = 0; !rc && i < t.rows; i++) {
+        const char *label = t.cell[(size_t)i * t.cols];
+        double time;
+        char ignore[ST_ERR_LEN];
+        if (i == 0 && csv_num(&t, path, 0, 1, &time, ignore)) continue; /* header */
+        if (csv_num(&t, path, i, 1, &time, err) || !isfinite(time)) {
+            rc = st_err(err, "%s:%d: time is not a number", path, t.line[i]);
+            break;
         }
         int lab = -1;
         for (int k = 0; k < K; k++)
-            if (!strcmp(line, cls[k]) && strcmp(cls[k], "silence") && strcmp(cls[k], "unknown")) lab = k;
-        if (cnt == cap) {
-            cap = cap ? 2 * cap : 256;
-            kws_truth_t *g = realloc(v, (size_t)cap * sizeof *g);
-            if (!g) {
-                fclose(f), free(v);
-                return st_err(err, "--eval %s: out of memory", path);
-            }
-            v = g;
-        }
-        v[cnt++] = (kws_truth_t){lab, t};
+            if (!strcmp(label, cls[k]) && strcmp(cls[k], "silence") && strcmp(cls[k], "unknown")) lab = k;
+        v[cnt++] = (kws_truth_t){lab, time};
     }
-    fclose(f);
+    csv_free(&t);
+    if (rc) return free(v), -1;
     *out = v, *n = cnt;
     return 0;
 }

@@ -8,9 +8,8 @@
 #include "cli/commands.h"
 #include "cli/opt.h"
 #include "cli/util.h"
+#include "common/csv.h"
 #include "common/err.h"
-#include "common/infile.h"
-#include "common/text.h"
 #include "viz/canvas.h"
 #include "viz/chart.h"
 
@@ -40,83 +39,11 @@ static void plot_help(void)
            "  --width N, --height N  picture size in pixels [fitted to the data]\n");
 }
 
-/* A CSV file without quoting: lines of comma-separated fields, the first line the header. */
-typedef struct {
-    unsigned char *buf;
-    char **cell; /* (rows, cols), row 0 the header */
-    int *line;   /* (rows) line number in the file */
-    int rows, cols;
-} csv_t;
-
-static void csv_free(csv_t *t)
+/* A table: a header and at least one row. */
+static int table_read(const char *path, csv_t *t, char *err)
 {
-    free(t->buf);
-    free(t->cell);
-    free(t->line);
-    memset(t, 0, sizeof *t);
-}
-
-static int csv_read(const char *path, csv_t *t, char *err)
-{
-    memset(t, 0, sizeof *t);
-    size_t len;
-    unsigned char *raw;
-    if (infile_read_all(path, (size_t)64 << 20, NULL, 0, "CSV file", &raw, &len, err)) return -1;
-    /* A copy with room for the last line's terminating 0. */
-    t->buf = malloc(len + 1);
-    if (t->buf) memcpy(t->buf, raw, len), t->buf[len] = 0;
-    free(raw);
-    if (!t->buf) return st_err(err, "%s: out of memory", path);
-    if (memchr(t->buf, 0, len)) return csv_free(t), st_err(err, "%s: not a text file (NUL byte)", path);
-    int cap = 0;
-    const char *p = (const char *)t->buf, *start;
-    size_t ll;
-    for (int lineno = 1; (start = text_line(&p, &ll)); lineno++) {
-        char *s = (char *)start;
-        s[ll] = 0;
-        if (ll && s[ll - 1] == '\r') s[--ll] = 0;
-        if (!ll) continue;
-        int nf = 1;
-        for (char *q = s; *q; q++) nf += *q == ',';
-        if (t->rows == 0) t->cols = nf;
-        else if (nf != t->cols) {
-            st_err(err, "%s:%d: %d fields, the header has %d", path, lineno, nf, t->cols);
-            return csv_free(t), -1;
-        }
-        if (t->rows == cap) {
-            cap = cap ? 2 * cap : 64;
-            char **nc = realloc(t->cell, (size_t)cap * t->cols * sizeof *nc);
-            int *nl = nc ? realloc(t->line, (size_t)cap * sizeof *nl) : NULL;
-            if (nc) t->cell = nc;
-            if (!nl) return csv_free(t), st_err(err, "%s: out of memory", path);
-            t->line = nl;
-        }
-        char **row = t->cell + (size_t)t->rows * t->cols;
-        row[0] = s;
-        for (int k = 1; k < nf; k++) {
-            s = strchr(s, ',');
-            *s++ = 0;
-            row[k] = s;
-        }
-        t->line[t->rows++] = lineno;
-    }
+    if (csv_read(path, t, err)) return -1;
     if (t->rows < 2) return csv_free(t), st_err(err, "%s: no rows after the header", path);
-    return 0;
-}
-
-static int csv_col(const csv_t *t, const char *path, const char *name, char *err)
-{
-    for (int k = 0; k < t->cols; k++)
-        if (!strcmp(t->cell[k], name)) return k;
-    return st_err(err, "%s: no column '%s' in the header", path, name);
-}
-
-static int csv_num(const csv_t *t, const char *path, int r, int k, double *v, char *err)
-{
-    const char *s = t->cell[(size_t)r * t->cols + k];
-    char *end;
-    *v = strtod(s, &end);
-    if (!*s || *end) return st_err(err, "%s:%d: '%s' in column '%s' is not a number", path, t->line[r], s, t->cell[k]);
     return 0;
 }
 
@@ -163,7 +90,7 @@ static int plot_bars(const plot_args_t *a, canvas_t *cv, char *err)
     if (ne && ne != ny) return st_err(err, "--err: %d columns for %d --y columns", ne, ny);
     if (nn && nn != ny) return st_err(err, "--names: %d names for %d --y columns", nn, ny);
     csv_t t;
-    if (csv_read(path, &t, err)) return -1;
+    if (table_read(path, &t, err)) return -1;
     int G = t.rows - 1, rc = -1, xk, yk[MAX_LIST], ek[MAX_LIST];
     double *val = malloc((size_t)G * ny * sizeof *val), *ev = malloc((size_t)G * ny * sizeof *ev);
     const char **groups = malloc((size_t)G * sizeof *groups);
@@ -217,7 +144,7 @@ static int plot_curves(const plot_args_t *a, canvas_t *cv, char *err)
     memset(t, 0, sizeof t);
     memset(col, 0, sizeof col);
     for (int f = 0; f < L; f++) {
-        if (csv_read(a->files[f], &t[f], err)) goto done;
+        if (table_read(a->files[f], &t[f], err)) goto done;
         n[f] = t[f].rows - 1;
         for (int k = 0; k < NCOL; k++) {
             int ck = csv_col(&t[f], a->files[f], log_cols[k], err);
@@ -275,7 +202,7 @@ static int plot_confusion(const plot_args_t *a, canvas_t *cv, char *err)
     if (a->n_files != 1) return st_err(err, "plot confusion: one CONFUSION.csv is required");
     const char *path = a->files[0];
     csv_t t;
-    if (csv_read(path, &t, err)) return -1;
+    if (table_read(path, &t, err)) return -1;
     int K = t.cols - 1, rc = -1;
     if (K < 1 || t.rows - 1 != K) {
         st_err(err, "%s: %d rows of %d classes: not a square confusion matrix", path, t.rows - 1, K);

@@ -5,13 +5,60 @@
 
 #include "common/err.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+static int force_named;
+
+void afile_use_named(int on) { force_named = on; }
+
+/* Temporaries are named DST.tmp.HOST.PID.XXXXXX: the host and process that write them, so a
+ * later process can tell a stale one (its writer is gone) from one that is being written, also
+ * on a folder that several machines share. */
+static int tmp_prefix(char *buf, size_t len, const char *dst)
+{
+    char host[256];
+    if (gethostname(host, sizeof host) != 0) snprintf(host, sizeof host, "localhost");
+    host[sizeof host - 1] = 0;
+    for (char *h = host; *h; h++)
+        if (*h == '.' || *h == '/') *h = '_';
+    int n = snprintf(buf, len, "%s.tmp.%s.", dst, host);
+    return n > 0 && (size_t)n < len ? n : -1;
+}
+
+/* Removes the temporaries of dst that a process of this host left behind when it was killed
+ * while writing (its PID is no longer running). Others are not touched. */
+static void sweep_stale(const char *dst)
+{
+    char prefix[4096];
+    if (tmp_prefix(prefix, sizeof prefix, dst) < 0) return;
+    char *copy = strdup(dst), *copy2 = strdup(prefix);
+    if (!copy || !copy2) return free(copy), free(copy2);
+    const char *dir = dirname(copy), *base = basename(copy2);
+    size_t bl = strlen(base);
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (strncmp(e->d_name, base, bl)) continue;
+        char *end;
+        long pid = strtol(e->d_name + bl, &end, 10);
+        if (end == e->d_name + bl || *end != '.' || pid <= 0 || pid == (long)getpid()) continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+        char path[8192];
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) < sizeof path) unlink(path);
+    }
+    if (d) closedir(d);
+    free(copy);
+    free(copy2);
+}
 
 static void afile_clear(afile_t *a)
 {
@@ -27,6 +74,7 @@ static void afile_clear(afile_t *a)
 static int open_unnamed(const char *dst)
 {
 #ifdef O_TMPFILE
+    if (force_named) return -1;
     char *copy = strdup(dst);
     if (!copy) return -1;
     int fd = open(dirname(copy), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
@@ -41,11 +89,12 @@ static int open_unnamed(const char *dst)
 /* A named temporary beside dst (mkstemp), for file systems without O_TMPFILE. */
 static int open_named(afile_t *a, char *err)
 {
-    size_t n = strlen(a->dst);
-    a->tmp = malloc(n + 16);
+    size_t n = strlen(a->dst) + 320;
+    a->tmp = malloc(n);
     if (!a->tmp) return st_err(err, "%s: out of memory", a->dst);
-    memcpy(a->tmp, a->dst, n);
-    memcpy(a->tmp + n, ".tmp.XXXXXX", 12);
+    int k = tmp_prefix(a->tmp, n, a->dst);
+    if (k < 0) return st_err(err, "%s: path too long", a->dst);
+    snprintf(a->tmp + k, n - k, "%ld.XXXXXX", (long)getpid());
     int fd = mkstemp(a->tmp);
     if (fd < 0) return st_err(err, "%s: cannot create file: %s", a->dst, strerror(errno));
     /* mkstemp creates 0600; give the file the mode a plain fopen would (0666 less umask). */
@@ -66,6 +115,7 @@ int afile_open(afile_t *a, const char *path, char *err)
     a->tmp = NULL;
     a->dst = strdup(path);
     if (!a->dst) return st_err(err, "%s: out of memory", path);
+    sweep_stale(path);
     int fd = open_unnamed(path);
     if (fd < 0) fd = open_named(a, err);
     if (fd < 0) {
@@ -87,13 +137,15 @@ int afile_open(afile_t *a, const char *path, char *err)
  * the moment between this link and the rename that follows can leave a temporary behind. */
 static int link_unnamed(afile_t *a, int fd)
 {
-    size_t n = strlen(a->dst);
-    a->tmp = malloc(n + 48);
+    size_t n = strlen(a->dst) + 320;
+    a->tmp = malloc(n);
     if (!a->tmp) return -1;
+    int p = tmp_prefix(a->tmp, n, a->dst);
+    if (p < 0) return free(a->tmp), a->tmp = NULL, errno = ENAMETOOLONG, -1;
     char proc[64];
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
     for (unsigned k = 0; k < 1000; k++) {
-        snprintf(a->tmp, n + 48, "%s.tmp.%ld.%u", a->dst, (long)getpid(), k);
+        snprintf(a->tmp + p, n - p, "%ld.%u", (long)getpid(), k);
         /* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH on older kernels; /proc works for anyone. */
         int rc = linkat(fd, "", AT_FDCWD, a->tmp, AT_EMPTY_PATH);
         if (rc != 0 && errno != EEXIST) rc = linkat(AT_FDCWD, proc, AT_FDCWD, a->tmp, AT_SYMLINK_FOLLOW);

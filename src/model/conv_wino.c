@@ -327,175 +327,185 @@ static void pos_next(pos_t *p, const tiling_t *g)
     p->i++;
 }
 
-/* V[f][c][t] = (B^T d B)[f] for the 6x6 input patch of each tile of images n0..n0+nc-1 of
- * in (C, N, H, W); the patch of the tile at output pixel (y, x) is rows y-1..y+4, columns
- * x-1..x+4, zeros outside the image. pad: scratch for the padded images (C x nc of them). */
-static void in_transform(float *V, float *pad, const float *in, int C, int N, int H, int W,
-                         int n0, int nc)
+/* Block b of a chunk: its images i0..i1-1 and their tiles t0..te-1 (tile numbers in the chunk). */
+typedef struct {
+    int i0, i1;
+    size_t t0, te;
+} block_t;
+
+/* One data transform over a chunk, images n0..n0+nc-1 of the N in src's or dst's (C, N, H, W):
+ * the arrays it reads and writes (one of them in the transform domain, [f][c][t] with fs
+ * floats per frequency), pad for the transforms that need padded images, and whether it adds
+ * onto dst. */
+typedef struct {
+    tiling_t g;
+    size_t fs;
+    int N, n0, nc, accumulate;
+    float *dst, *pad;
+    const float *src;
+} xform_t;
+
+typedef void (*block_fn)(const xform_t *x, int c, block_t k);
+
+/* Runs fn on every (channel, block) of the chunk, work-shared over the enclosing region. */
+static void xform_run(block_fn fn, float *dst, float *pad, const float *src, int C, int N,
+                      int H, int W, int n0, int nc, int accumulate)
 {
-    const tiling_t g = tiling(H, W, nc);
-    const size_t fs = (size_t)C * g.T;
+    xform_t x = {.g = tiling(H, W, nc), .N = N, .n0 = n0, .nc = nc, .accumulate = accumulate,
+                 .dst = dst, .pad = pad, .src = src};
+    x.fs = (size_t)C * x.g.T;
 #pragma omp for schedule(static) collapse(2)
     for (int c = 0; c < C; c++) {
-        for (int b = 0; b < g.nblk; b++) {
-            float X[NF * TB], Y[NF * TB];
-            const int i0 = b * g.per, i1 = (b + 1) * g.per < nc ? (b + 1) * g.per : nc;
-            float *pc = pad + (size_t)c * nc * g.pplane;
-            for (int i = i0; i < i1; i++) {
-                const float *src = in + ((size_t)c * N + n0 + i) * g.plane;
-                float *dst = pc + (size_t)i * g.pplane;
-                memset(dst, 0, sizeof(float) * (g.PW + 1));
-                for (int y = 0; y < H; y++) {
-                    float *row = dst + (size_t)(y + 1) * g.PW + 1;
-                    memcpy(row, src + (size_t)y * W, sizeof(float) * W);
-                    memset(row + W, 0, sizeof(float) * (g.PW - W));  /* and the next row's left */
-                }
-                memset(dst + (size_t)(H + 1) * g.PW + 1, 0,
-                       sizeof(float) * (g.pplane - (size_t)(H + 1) * g.PW - 1));
+        for (int b = 0; b < x.g.nblk; b++) {
+            block_t k = {b * x.g.per, (b + 1) * x.g.per < nc ? (b + 1) * x.g.per : nc, 0, 0};
+            k.t0 = (size_t)k.i0 * x.g.tpi;
+            k.te = (size_t)k.i1 * x.g.tpi;
+            fn(&x, c, k);
+        }
+    }
+}
+
+/* Tiles in the group starting at tile t0 of a block that ends at te. */
+static inline int group_len(size_t t0, size_t te) { return te - t0 < TB ? (int)(te - t0) : TB; }
+
+/* V[f][c][t] = (B^T d B)[f] for the 6x6 input patch of each tile of in (C, N, H, W); the patch
+ * of the tile at output pixel (y, x) is rows y-1..y+4, columns x-1..x+4, zeros outside the
+ * image. pad: scratch for the padded images (C x nc of them). */
+static void in_block(const xform_t *x, int c, block_t k)
+{
+    const tiling_t *g = &x->g;
+    const int H = g->H, W = g->W;
+    float X[NF * TB], Y[NF * TB];
+    float *pc = x->pad + (size_t)c * x->nc * g->pplane;
+    for (int i = k.i0; i < k.i1; i++) {
+        const float *src = x->src + ((size_t)c * x->N + x->n0 + i) * g->plane;
+        float *dst = pc + (size_t)i * g->pplane;
+        memset(dst, 0, sizeof(float) * (g->PW + 1));
+        for (int y = 0; y < H; y++) {
+            float *row = dst + (size_t)(y + 1) * g->PW + 1;
+            memcpy(row, src + (size_t)y * W, sizeof(float) * W);
+            memset(row + W, 0, sizeof(float) * (g->PW - W));  /* and the next row's left */
+        }
+        memset(dst + (size_t)(H + 1) * g->PW + 1, 0,
+               sizeof(float) * (g->pplane - (size_t)(H + 1) * g->PW - 1));
+    }
+    for (size_t t0 = k.t0; t0 < k.te; t0 += TB) {
+        const int n = group_len(t0, k.te);
+        pos_t q = pos_at(g, t0);
+        for (int l = 0; l < n; l++, pos_next(&q, g)) {
+            const float *p = pc + (size_t)q.i * g->pplane + (size_t)q.y * g->PW + q.x;
+            for (int r = 0; r < 6; r++, p += g->PW)
+                for (int s = 0; s < 6; s++) X[(6 * r + s) * TB + l] = p[s];
+        }
+        for (int s = 0; s < 6; s++)  /* columns */
+            pass_bt(Y + s * TB, 6 * TB, X + s * TB, 6 * TB, n);
+        float *dst = x->dst + (size_t)c * g->T + t0;
+        for (int a = 0; a < 6; a++)  /* rows, into V */
+            pass_bt(dst + 6 * a * x->fs, x->fs, Y + 6 * a * TB, TB, n);
+    }
+}
+
+/* dM[f][c][t] = (A dy A^T)[f] for the 4x4 output-gradient block of each tile of dout
+ * (C, N, H, W), zeros past the border. */
+static void grad_block(const xform_t *x, int c, block_t k)
+{
+    const tiling_t *g = &x->g;
+    const int H = g->H, W = g->W;
+    float X[16 * TB], Y[24 * TB];
+    const float *src = x->src + ((size_t)c * x->N + x->n0) * g->plane;
+    for (size_t t0 = k.t0; t0 < k.te; t0 += TB) {
+        const int n = group_len(t0, k.te);
+        pos_t q = pos_at(g, t0);
+        for (int l = 0; l < n; l++, pos_next(&q, g)) {
+            const float *row = src + (size_t)q.i * g->plane + (size_t)q.y * W + q.x;
+            const int nr = H - q.y < 4 ? H - q.y : 4, ns = W - q.x < 4 ? W - q.x : 4;
+            if (nr == 4 && ns == 4) {
+                for (int r = 0; r < 4; r++, row += W)
+                    for (int s = 0; s < 4; s++) X[(4 * r + s) * TB + l] = row[s];
+                continue;
             }
-            const size_t te = (size_t)i1 * g.tpi;
-            for (size_t t0 = (size_t)i0 * g.tpi; t0 < te; t0 += TB) {
-                const int n = te - t0 < TB ? (int)(te - t0) : TB;
-                pos_t q = pos_at(&g, t0);
-                for (int l = 0; l < n; l++, pos_next(&q, &g)) {
-                    const float *p = pc + (size_t)q.i * g.pplane + (size_t)q.y * g.PW + q.x;
-                    for (int r = 0; r < 6; r++, p += g.PW)
-                        for (int s = 0; s < 6; s++) X[(6 * r + s) * TB + l] = p[s];
-                }
-                for (int s = 0; s < 6; s++)  /* columns */
-                    pass_bt(Y + s * TB, 6 * TB, X + s * TB, 6 * TB, n);
-                float *dst = V + (size_t)c * g.T + t0;
-                for (int a = 0; a < 6; a++)  /* rows, into V */
-                    pass_bt(dst + 6 * a * fs, fs, Y + 6 * a * TB, TB, n);
+            for (int j = 0; j < 16; j++) X[j * TB + l] = 0.0f;
+            for (int r = 0; r < nr; r++, row += W)
+                for (int s = 0; s < ns; s++) X[(4 * r + s) * TB + l] = row[s];
+        }
+        for (int s = 0; s < 4; s++)  /* columns */
+            pass_a(Y + s * TB, 4 * TB, X + s * TB, 4 * TB, n);
+        float *dst = x->dst + (size_t)c * g->T + t0;
+        for (int a = 0; a < 6; a++)  /* rows, into D */
+            pass_a(dst + 6 * a * x->fs, x->fs, Y + 4 * a * TB, TB, n);
+    }
+}
+
+/* out (C, N, H, W): (=|+=) A^T m A of each tile of M[f][c][t] (the part of its 4x4 block
+ * inside the image). */
+static void out_block(const xform_t *x, int c, block_t k)
+{
+    const tiling_t *g = &x->g;
+    const int H = g->H, W = g->W;
+    float X[16 * TB], Y[24 * TB];
+    float *dst = x->dst + ((size_t)c * x->N + x->n0) * g->plane;
+    for (size_t t0 = k.t0; t0 < k.te; t0 += TB) {
+        const int n = group_len(t0, k.te);
+        const float *src = x->src + (size_t)c * g->T + t0;
+        for (int j = 0; j < 6; j++)  /* columns, from M */
+            pass_at(Y + j * TB, 6 * TB, src + j * x->fs, 6 * x->fs, n);
+        for (int r = 0; r < 4; r++)  /* rows */
+            pass_at(X + 4 * r * TB, TB, Y + 6 * r * TB, TB, n);
+        pos_t q = pos_at(g, t0);
+        for (int l = 0; l < n; l++, pos_next(&q, g)) {
+            float *row = dst + (size_t)q.i * g->plane + (size_t)q.y * W + q.x;
+            const int nr = H - q.y < 4 ? H - q.y : 4, ns = W - q.x < 4 ? W - q.x : 4;
+            if (nr == 4 && ns == 4) {
+                if (x->accumulate)
+                    for (int r = 0; r < 4; r++, row += W)
+                        for (int s = 0; s < 4; s++) row[s] += X[(4 * r + s) * TB + l];
+                else
+                    for (int r = 0; r < 4; r++, row += W)
+                        for (int s = 0; s < 4; s++) row[s] = X[(4 * r + s) * TB + l];
+                continue;
+            }
+            for (int r = 0; r < nr; r++, row += W) {
+                if (x->accumulate)
+                    for (int s = 0; s < ns; s++) row[s] += X[(4 * r + s) * TB + l];
+                else
+                    for (int s = 0; s < ns; s++) row[s] = X[(4 * r + s) * TB + l];
             }
         }
     }
 }
 
-/* dM[f][c][t] = (A dy A^T)[f] for the 4x4 output-gradient block of each tile (zeros past the
- * border), images n0..n0+nc-1 of dout (C, N, H, W). */
-static void grad_transform(float *D, const float *dout, int C, int N, int H, int W, int n0, int nc)
+/* din (C, N, H, W): (=|+=) the sum over tiles of B dV B^T, each 6x6 result added onto its
+ * input patch (neighbouring patches overlap by 2): summed in zero-padded images in pad, whose
+ * inside then goes to din. */
+static void in_t_block(const xform_t *x, int c, block_t k)
 {
-    const tiling_t g = tiling(H, W, nc);
-    const size_t fs = (size_t)C * g.T;
-#pragma omp for schedule(static) collapse(2)
-    for (int c = 0; c < C; c++) {
-        for (int b = 0; b < g.nblk; b++) {
-            float X[16 * TB], Y[24 * TB];
-            const float *src = dout + ((size_t)c * N + n0) * g.plane;
-            const int i1 = (b + 1) * g.per < nc ? (b + 1) * g.per : nc;
-            const size_t te = (size_t)i1 * g.tpi;
-            for (size_t t0 = (size_t)b * g.per * g.tpi; t0 < te; t0 += TB) {
-                const int n = te - t0 < TB ? (int)(te - t0) : TB;
-                pos_t q = pos_at(&g, t0);
-                for (int l = 0; l < n; l++, pos_next(&q, &g)) {
-                    const float *row = src + (size_t)q.i * g.plane + (size_t)q.y * W + q.x;
-                    const int nr = H - q.y < 4 ? H - q.y : 4, ns = W - q.x < 4 ? W - q.x : 4;
-                    if (nr == 4 && ns == 4) {
-                        for (int r = 0; r < 4; r++, row += W)
-                            for (int s = 0; s < 4; s++) X[(4 * r + s) * TB + l] = row[s];
-                        continue;
-                    }
-                    for (int k = 0; k < 16; k++) X[k * TB + l] = 0.0f;
-                    for (int r = 0; r < nr; r++, row += W)
-                        for (int s = 0; s < ns; s++) X[(4 * r + s) * TB + l] = row[s];
-                }
-                for (int s = 0; s < 4; s++)  /* columns */
-                    pass_a(Y + s * TB, 4 * TB, X + s * TB, 4 * TB, n);
-                float *dst = D + (size_t)c * g.T + t0;
-                for (int a = 0; a < 6; a++)  /* rows, into D */
-                    pass_a(dst + 6 * a * fs, fs, Y + 4 * a * TB, TB, n);
-            }
+    const tiling_t *g = &x->g;
+    const int H = g->H, W = g->W;
+    float X[NF * TB], Y[NF * TB];
+    float *pc = x->pad + (size_t)c * x->nc * g->pplane;
+    memset(pc + (size_t)k.i0 * g->pplane, 0, sizeof(float) * (k.i1 - k.i0) * g->pplane);
+    for (size_t t0 = k.t0; t0 < k.te; t0 += TB) {
+        const int n = group_len(t0, k.te);
+        const float *src = x->src + (size_t)c * g->T + t0;
+        for (int s = 0; s < 6; s++)  /* columns, from dV */
+            pass_b(Y + s * TB, 6 * TB, src + s * x->fs, 6 * x->fs, n);
+        for (int r = 0; r < 6; r++)  /* rows */
+            pass_b(X + 6 * r * TB, TB, Y + 6 * r * TB, TB, n);
+        pos_t q = pos_at(g, t0);
+        for (int l = 0; l < n; l++, pos_next(&q, g)) {
+            float *p = pc + (size_t)q.i * g->pplane + (size_t)q.y * g->PW + q.x;
+            for (int r = 0; r < 6; r++, p += g->PW)
+                for (int s = 0; s < 6; s++) p[s] += X[(6 * r + s) * TB + l];
         }
     }
-}
-
-/* out (C, N, H, W) images n0..: (=|+=) A^T m A of each tile of M[f][c][t] (the part of its
- * 4x4 block inside the image). */
-static void out_transform(float *out, const float *M, int C, int N, int H, int W, int n0, int nc,
-                          int accumulate)
-{
-    const tiling_t g = tiling(H, W, nc);
-    const size_t fs = (size_t)C * g.T;
-#pragma omp for schedule(static) collapse(2)
-    for (int c = 0; c < C; c++) {
-        for (int b = 0; b < g.nblk; b++) {
-            float X[16 * TB], Y[24 * TB];
-            float *dst = out + ((size_t)c * N + n0) * g.plane;
-            const int i1 = (b + 1) * g.per < nc ? (b + 1) * g.per : nc;
-            const size_t te = (size_t)i1 * g.tpi;
-            for (size_t t0 = (size_t)b * g.per * g.tpi; t0 < te; t0 += TB) {
-                const int n = te - t0 < TB ? (int)(te - t0) : TB;
-                const float *src = M + (size_t)c * g.T + t0;
-                for (int j = 0; j < 6; j++)  /* columns, from M */
-                    pass_at(Y + j * TB, 6 * TB, src + j * fs, 6 * fs, n);
-                for (int r = 0; r < 4; r++)  /* rows */
-                    pass_at(X + 4 * r * TB, TB, Y + 6 * r * TB, TB, n);
-                pos_t q = pos_at(&g, t0);
-                for (int l = 0; l < n; l++, pos_next(&q, &g)) {
-                    float *row = dst + (size_t)q.i * g.plane + (size_t)q.y * W + q.x;
-                    const int nr = H - q.y < 4 ? H - q.y : 4, ns = W - q.x < 4 ? W - q.x : 4;
-                    if (nr == 4 && ns == 4) {
-                        if (accumulate)
-                            for (int r = 0; r < 4; r++, row += W)
-                                for (int s = 0; s < 4; s++) row[s] += X[(4 * r + s) * TB + l];
-                        else
-                            for (int r = 0; r < 4; r++, row += W)
-                                for (int s = 0; s < 4; s++) row[s] = X[(4 * r + s) * TB + l];
-                        continue;
-                    }
-                    for (int r = 0; r < nr; r++, row += W) {
-                        if (accumulate)
-                            for (int s = 0; s < ns; s++) row[s] += X[(4 * r + s) * TB + l];
-                        else
-                            for (int s = 0; s < ns; s++) row[s] = X[(4 * r + s) * TB + l];
-                    }
-                }
-            }
-        }
-    }
-}
-
-/* din (C, N, H, W) images n0..: (=|+=) the sum over tiles of B dV B^T, each 6x6 result added
- * onto its input patch (neighbouring patches overlap by 2): summed in zero-padded images in
- * pad, whose inside then goes to din. */
-static void in_transform_t(float *din, float *pad, const float *dV, int C, int N, int H, int W,
-                           int n0, int nc, int accumulate)
-{
-    const tiling_t g = tiling(H, W, nc);
-    const size_t fs = (size_t)C * g.T;
-#pragma omp for schedule(static) collapse(2)
-    for (int c = 0; c < C; c++) {
-        for (int b = 0; b < g.nblk; b++) {
-            float X[NF * TB], Y[NF * TB];
-            const int i0 = b * g.per, i1 = (b + 1) * g.per < nc ? (b + 1) * g.per : nc;
-            float *pc = pad + (size_t)c * nc * g.pplane;
-            memset(pc + (size_t)i0 * g.pplane, 0, sizeof(float) * (i1 - i0) * g.pplane);
-            const size_t te = (size_t)i1 * g.tpi;
-            for (size_t t0 = (size_t)i0 * g.tpi; t0 < te; t0 += TB) {
-                const int n = te - t0 < TB ? (int)(te - t0) : TB;
-                const float *src = dV + (size_t)c * g.T + t0;
-                for (int s = 0; s < 6; s++)  /* columns, from dV */
-                    pass_b(Y + s * TB, 6 * TB, src + s * fs, 6 * fs, n);
-                for (int r = 0; r < 6; r++)  /* rows */
-                    pass_b(X + 6 * r * TB, TB, Y + 6 * r * TB, TB, n);
-                pos_t q = pos_at(&g, t0);
-                for (int l = 0; l < n; l++, pos_next(&q, &g)) {
-                    float *p = pc + (size_t)q.i * g.pplane + (size_t)q.y * g.PW + q.x;
-                    for (int r = 0; r < 6; r++, p += g.PW)
-                        for (int s = 0; s < 6; s++) p[s] += X[(6 * r + s) * TB + l];
-                }
-            }
-            for (int i = i0; i < i1; i++) {
-                float *dst = din + ((size_t)c * N + n0 + i) * g.plane;
-                const float *src = pc + (size_t)i * g.pplane + g.PW + 1;
-                for (int y = 0; y < H; y++, dst += W, src += g.PW) {
-                    if (accumulate)
-                        for (int x = 0; x < W; x++) dst[x] += src[x];
-                    else
-                        memcpy(dst, src, sizeof(float) * W);
-                }
-            }
+    for (int i = k.i0; i < k.i1; i++) {
+        float *dst = x->dst + ((size_t)c * x->N + x->n0 + i) * g->plane;
+        const float *src = pc + (size_t)i * g->pplane + g->PW + 1;
+        for (int y = 0; y < H; y++, dst += W, src += g->PW) {
+            if (x->accumulate)
+                for (int j = 0; j < W; j++) dst[j] += src[j];
+            else
+                memcpy(dst, src, sizeof(float) * W);
         }
     }
 }
@@ -521,7 +531,7 @@ void conv_wino_forward(float *out, const float *in, const float *wt, const conv_
             int nc = d->n - n0 < chunk ? d->n - n0 : chunk;
             int T = (int)(nc * tpi);
             double c0 = WTIME(t);
-            in_transform(V, M, in, cin, d->n, d->h, d->w, n0, nc);  /* M: free until the GEMMs */
+            xform_run(in_block, V, M, in, cin, d->n, d->h, d->w, n0, nc, 0);  /* M: free until the GEMMs */
             double c1 = WTIME(t);
 #pragma omp for schedule(static)
             for (int f = 0; f < NF; f++)
@@ -529,7 +539,7 @@ void conv_wino_forward(float *out, const float *in, const float *wt, const conv_
                             U + (size_t)f * cout * cin, cin, V + (size_t)f * cin * T, T, 0.0f,
                             M + (size_t)f * cout * T, T);
             double c2 = WTIME(t);
-            out_transform(out, M, cout, d->n, d->h, d->w, n0, nc, accumulate);
+            xform_run(out_block, out, NULL, M, cout, d->n, d->h, d->w, n0, nc, accumulate);
             double c3 = WTIME(t);
             tin += c1 - c0, tg += c2 - c1, tout += c3 - c2;
         }
@@ -561,8 +571,8 @@ void conv_wino_backward(float *din, float *dwt, const float *dout, const float *
             int nc = d->n - n0 < chunk ? d->n - n0 : chunk;
             int T = (int)(nc * tpi);
             double c0 = WTIME(t);
-            if (dwt) in_transform(V, D, in, cin, d->n, d->h, d->w, n0, nc);  /* D: not yet written */
-            grad_transform(D, dout, cout, d->n, d->h, d->w, n0, nc);
+            if (dwt) xform_run(in_block, V, D, in, cin, d->n, d->h, d->w, n0, nc, 0);  /* D: not yet written */
+            xform_run(grad_block, D, NULL, dout, cout, d->n, d->h, d->w, n0, nc, 0);
             double c1 = WTIME(t);
             /* Both GEMMs of a frequency on one thread: dU[f] reads D[f] and V[f], then dV[f]
              * overwrites V[f] (V is free again: dV goes there). */
@@ -579,7 +589,7 @@ void conv_wino_backward(float *din, float *dwt, const float *dout, const float *
             }
             double c2 = WTIME(t);
             /* dM has been used by both GEMMs: D holds the padded sums now. */
-            if (din) in_transform_t(din, D, V, cin, d->n, d->h, d->w, n0, nc, accumulate);
+            if (din) xform_run(in_t_block, din, D, V, cin, d->n, d->h, d->w, n0, nc, accumulate);
             double c3 = WTIME(t);
             tin += c1 - c0, tg += c2 - c1, tout += c3 - c2;
         }

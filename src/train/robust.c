@@ -2,10 +2,9 @@
 #include "train/robust.h"
 
 #include "common/atomicfile.h"
+#include "common/csv.h"
 #include "common/err.h"
-#include "common/infile.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,38 +257,20 @@ int robust_report_write_csv(const robust_report_t *r, const char *path, char *er
 
 int robust_report_read_csv(robust_report_t *r, const char *path, char *err)
 {
-    FILE *f = infile_open(path, NULL, err); /* regular files only: a FIFO cannot hang the read */
-    if (!f) return -1;
-    char line[256];
-    int ln = 0, rc = 0;
-    while (fgets(line, sizeof line, f)) {
-        ln++;
-        line[strcspn(line, "\r\n")] = 0;
-        if (ln == 1) {
-            if (strcmp(line, "kind,setting,error")) {
-                rc = st_err(err, "%s: not a robustness report (header is not kind,setting,error)", path);
-                break;
-            }
-            continue;
-        }
-        if (!*line) continue;
-        char *c1 = strchr(line, ','), *c2 = c1 ? strchr(c1 + 1, ',') : NULL, *end;
-        if (!c2) {
-            rc = st_err(err, "%s:%d: expected kind,setting,error", path, ln);
-            break;
-        }
-        *c1 = *c2 = 0;
-        errno = 0;
-        double e = strtod(c2 + 1, &end);
-        if (errno || end == c2 + 1 || *end || !isfinite(e) || strlen(line) >= sizeof r->rows[0].kind ||
-            strlen(c1 + 1) >= sizeof r->rows[0].setting) {
-            rc = st_err(err, "%s:%d: bad row", path, ln);
-            break;
-        }
-        if ((rc = add_row(r, line, c1 + 1, e, err))) break;
+    csv_t t;
+    if (csv_read(path, &t, err)) return -1;
+    int rc = 0;
+    if (t.cols != 3 || strcmp(t.cell[0], "kind") || strcmp(t.cell[1], "setting") || strcmp(t.cell[2], "error"))
+        rc = st_err(err, "%s: not a robustness report (header is not kind,setting,error)", path);
+    for (int i = 1; !rc && i < t.rows; i++) {
+        const char *kind = t.cell[3 * i], *setting = t.cell[3 * i + 1];
+        double e;
+        if (csv_num(&t, path, i, 2, &e, err)) rc = -1;
+        else if (!isfinite(e) || strlen(kind) >= sizeof r->rows[0].kind || strlen(setting) >= sizeof r->rows[0].setting)
+            rc = st_err(err, "%s:%d: bad row", path, t.line[i]);
+        else rc = add_row(r, kind, setting, e, err);
     }
-    if (!rc && ln == 0) rc = st_err(err, "%s: empty file", path);
-    fclose(f);
+    csv_free(&t);
     return rc;
 }
 

@@ -348,6 +348,39 @@ START_TEST(test_atomic_kill_leaves_no_temp)
 }
 END_TEST
 
+/* Where O_TMPFILE is missing, a kill leaves a named temporary; the next write of that file
+ * removes it, and leaves alone the temporaries of live processes and of other hosts. */
+START_TEST(test_atomic_named_stale_swept)
+{
+    char err[ST_ERR_LEN], dir[] = "/tmp/st_afn_XXXXXX", host[256];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_eq(gethostname(host, sizeof host), 0);
+    for (char *h = host; *h; h++)
+        if (*h == '.' || *h == '/') *h = '_';
+    char path[64], live[512], other[512];
+    snprintf(path, sizeof path, "%s/last.ckpt", dir);
+    snprintf(live, sizeof live, "%s.tmp.%s.%ld.abcdef", path, host, (long)getppid());
+    snprintf(other, sizeof other, "%s.tmp.%s-elsewhere.1.abcdef", path, host);
+    fclose(fopen(live, "wb"));
+    fclose(fopen(other, "wb"));
+    afile_use_named(1);
+    die_while_writing(path, SIGKILL);
+    ck_assert_int_eq(count_entries(dir), 3); /* the killed writer's temporary is left */
+    afile_t a;
+    ck_assert_int_eq(afile_open(&a, path, err), 0);
+    ck_assert_ptr_nonnull(a.tmp);
+    fputs("new", a.f);
+    ck_assert_int_eq(afile_commit(&a, err), 0);
+    afile_use_named(0);
+    ck_assert_int_eq(count_entries(dir), 3); /* last.ckpt, live, other */
+    ck_assert_int_eq(access(path, F_OK), 0);
+    ck_assert_int_eq(unlink(live), 0);
+    ck_assert_int_eq(unlink(other), 0);
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 int main(void)
 {
     fixtures = check_fixtures_dir();
@@ -366,6 +399,7 @@ int main(void)
     tcase_add_test(tc, test_npy_roundtrip_and_truncation);
     tcase_add_test(tc, test_atomic_abort_keeps_old_file);
     tcase_add_test(tc, test_atomic_kill_leaves_no_temp);
+    tcase_add_test(tc, test_atomic_named_stale_swept);
     suite_add_tcase(s, tc);
     return check_run(s);
 }

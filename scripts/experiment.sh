@@ -15,6 +15,8 @@
 #         of that size, std across them)
 #   cost  seconds per epoch relative to the baseline (mean over epochs and seeds)
 # --configs LIST runs only those configurations of the table (e.g. baseline,mixup).
+# w1111 (table 5) and sub_MCRF (table 6) train with RandomMix's flags, so they link to the
+# randommix run of the same seed instead of training it again.
 # Training flags (e.g. --width 16 --epochs 30 --batch 64 --lr 0.05) go to every run.
 # Table 3 also writes OUT/curves.png (train loss and val accuracy per epoch of each method's
 # first seed) and OUT/confusion.png (RandomMix's test confusion matrix); `speechtrain plot`
@@ -61,9 +63,15 @@ esac
 
 [[ -z $only ]] || IFS=, read -ra configs <<< "$only"
 
+# Configurations whose training flags are RandomMix's own (weights 1,1,1,1 over all four
+# modes) are one run: OUT/runs/<config>-seed<N> is a link to randommix-seed<N>.
+same_as() { case $1 in w1111|sub_MCRF) echo randommix ;; *) echo "$1" ;; esac; }
+
 for seed in "${seed_list[@]}"; do
   for c in "${configs[@]}"; do
-    d=$out/runs/$c-seed$seed
+    a=$(same_as "$c")
+    [[ $a == "$c" || -e $out/runs/$c-seed$seed ]] || ln -s "$a-seed$seed" "$out/runs/$c-seed$seed"
+    d=$out/runs/$a-seed$seed c=$a
     if [[ -f $d/test_report.txt ]]; then continue; fi
     echo "experiment: training $c seed $seed -> $d"
     # shellcheck disable=SC2046

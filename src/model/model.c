@@ -4,8 +4,11 @@
  * one allocation each. Per block only the conv outputs h = conv1(a) and o (block output)
  * are kept for backward; a = ReLU(BN1(x)) and b = ReLU(BN2(h)) are recomputed from the saved
  * batch statistics when backward needs them (one cheap elementwise pass each), which halves
- * the activation memory. Backward runs through three gradient buffers (g0: grad of the block
- * output/input, g1: grad of b then h in place, g2: grad of a) and one scratch s for a/b.
+ * the activation memory. Backward runs through three gradient buffers (r: grad of the block
+ * output/input, dh: grad of b then h in place, da: grad of a) and one scratch s for a/b. r
+ * holds the block-0 input in the forward; dh and da lie over the saved activations of the
+ * block being differentiated and the blocks after it, which nothing reads any more by then,
+ * so the backward needs one activation-sized buffer of its own instead of three.
  * The 3x3 stride-1 block convolutions use Winograd F(4x4, 3x3) unless the algorithm is set to
  * im2col (model_set_conv); both share one scratch buffer (m->col).
  */
@@ -75,9 +78,13 @@ struct model {
     int feat;        /* 8k: features into the linear layer */
     int hf, wf;      /* final spatial size */
     float *xin;      /* (in_ch, N, h, w) */
-    float *stem_c, *stem_a;  /* (k, N, h, w) conv output and block-0 input */
+    float *stem_c;   /* (k, N, h, w) stem conv output */
+    /* act_max floats: the block-0 input (the stem's BN+ReLU) in the forward, dL/d(block
+     * output) going down the blocks in the backward. */
+    float *r;
     float *pooled, *dpooled, *logits, *dlogits;  /* (N, feat), (N, classes) */
-    float *g0, *g1, *g2, *s, *col;
+    float *s, *col;  /* act_max: a block's BN+ReLU output; convolution scratch */
+    float *dx;       /* (in_ch, N, h, w): dL/dx of model_input_grad, in dead storage */
     bn_reduce_t bn_sync;         /* fn != NULL: batch statistics summed over processes */
     int last_n, last_train;
     int prof;
@@ -258,13 +265,27 @@ model_t *model_init(const model_config_t *cfg, int max_batch, uint64_t seed, cha
     size_t na = 0;
     size_t o_xin = take(&na, (size_t)cfg->in_ch * N * cfg->h * cfg->w);
     size_t o_sc = take(&na, (size_t)k * N * cfg->h * cfg->w);
-    size_t o_sa = take(&na, (size_t)k * N * cfg->h * cfg->w);
+    size_t o_r = take(&na, act_max);
     size_t o_h[8], o_o[8], o_bn[17];
     for (int b = 0; b < 8; b++) {
         size_t sz = (size_t)m->blk[b].cout * N * m->blk[b].ho * m->blk[b].wo;
         o_h[b] = take(&na, sz);
         o_o[b] = take(&na, sz);
     }
+    /* The backward of block b needs dL/dh (the size of its output) and dL/da (of its input),
+     * block 0 also the stem's BN+ReLU output again and the stem dL/dx: they go from o[b] on,
+     * over saved activations that nothing reads any more by then (the output of block b and
+     * everything after it), with a tail where those fall short (the last blocks). */
+    size_t tail = 0;
+    for (int b = 0; b < 8; b++) {
+        const block_t *B = &m->blk[b];
+        size_t need = (size_t)N * ((size_t)B->cout * B->ho * B->wo + (size_t)B->cin * B->hin * B->win);
+        if (b == 0) need += (size_t)N * B->cin * B->hin * B->win;
+        size_t dx = (size_t)N * cfg->in_ch * cfg->h * cfg->w;
+        if (b == 0 && dx > need) need = dx;
+        if (need > na - o_o[b] + tail) tail = need - (na - o_o[b]);
+    }
+    take(&na, tail);
     bn_t *bns[17];
     bns[0] = &m->bn0;
     for (int b = 0; b < 8; b++) {
@@ -276,8 +297,7 @@ model_t *model_init(const model_config_t *cfg, int max_batch, uint64_t seed, cha
     size_t o_dpool = take(&na, (size_t)N * m->feat);
     size_t o_log = take(&na, (size_t)N * cfg->classes);
     size_t o_dlog = take(&na, (size_t)N * cfg->classes);
-    size_t o_g[4];
-    for (int i = 0; i < 4; i++) o_g[i] = take(&na, act_max);
+    size_t o_s = take(&na, act_max);
     size_t o_col = take(&na, m->col_size);
     m->nacts = na;
 
@@ -295,7 +315,7 @@ model_t *model_init(const model_config_t *cfg, int max_batch, uint64_t seed, cha
     float *A = m->acts;
     m->xin = A + o_xin;
     m->stem_c = A + o_sc;
-    m->stem_a = A + o_sa;
+    m->r = A + o_r;
     for (int b = 0; b < 8; b++) {
         m->blk[b].h = A + o_h[b];
         m->blk[b].o = A + o_o[b];
@@ -308,10 +328,7 @@ model_t *model_init(const model_config_t *cfg, int max_batch, uint64_t seed, cha
     m->dpooled = A + o_dpool;
     m->logits = A + o_log;
     m->dlogits = A + o_dlog;
-    m->g0 = A + o_g[0];
-    m->g1 = A + o_g[1];
-    m->g2 = A + o_g[2];
-    m->s = A + o_g[3];
+    m->s = A + o_s;
     m->col = A + o_col;
     /* Touch everything once so the first step does not pay the page faults. */
     memset(m->acts, 0, m->nacts * sizeof(float));
@@ -458,8 +475,8 @@ int model_forward(model_t *m, const float *x, int n, int train)
     if (m->prof) m->prof_t[G_STEM].other += omp_get_wtime() - t0;
 
     conv_fwd(m, &m->c0, m->stem_c, m->xin, 0, timer(m, G_STEM));
-    bn_fwd(m, &m->bn0, m->stem_a, m->stem_c, (size_t)n * hw, train, G_STEM);
-    const float *xb = m->stem_a;
+    bn_fwd(m, &m->bn0, m->r, m->stem_c, (size_t)n * hw, train, G_STEM);
+    const float *xb = m->r;
     for (int b = 0; b < 8; b++) {
         block_t *B = &m->blk[b];
         int g = G_L1 + b / 2;
@@ -503,7 +520,7 @@ static void bn_bwd_eval(model_t *m, bn_t *bn, float *din, const float *dout, con
 
 /* Backward through the last forward from m->dlogits. Train mode (eval = 0) adds every
  * parameter gradient. Eval mode (BN with running statistics) computes no parameter
- * gradient and leaves dL/dx, channel-major (in_ch, n, h, w), in m->g1. */
+ * gradient and leaves dL/dx, channel-major (in_ch, n, h, w), in m->dx. */
 static void backward(model_t *m, int n, int eval)
 {
     const model_config_t *c = &m->cfg;
@@ -511,34 +528,43 @@ static void backward(model_t *m, int n, int eval)
     double t0 = m->prof ? omp_get_wtime() : 0;
     linear_backward(m->dpooled, eval ? NULL : G + m->lin_w, eval ? NULL : G + m->lin_b,
                     m->dlogits, m->pooled, P + m->lin_w, n, m->feat, c->classes, 0);
-    avgpool_backward(m->g0, m->dpooled, m->feat, n, m->hf * m->wf, 0);
+    avgpool_backward(m->r, m->dpooled, m->feat, n, m->hf * m->wf, 0);
     if (m->prof) m->prof_t[G_HEAD].other += omp_get_wtime() - t0;
 
 #define WGRAD(cv) (eval ? NULL : G + (cv).w)
+    const size_t hw = (size_t)c->h * c->w;
+    float *xa = NULL;  /* block 0's input again, for its backward and the stem's */
     for (int b = 7; b >= 0; b--) {
         block_t *B = &m->blk[b];
         int g = G_L1 + b / 2;
         layer_time_t *t = timer(m, g);
-        const float *xb = b > 0 ? m->blk[b - 1].o : m->stem_a;
         size_t min = (size_t)n * B->hin * B->win, mout = (size_t)n * B->ho * B->wo;
-        /* g0 = dL/do */
+        /* Over this block's output and what follows it (model_init's layout). */
+        float *dh = B->o, *da = dh + (size_t)m->max_batch * B->cout * B->ho * B->wo;
+        if (b == 0) {
+            xa = da + (size_t)m->max_batch * B->cin * B->hin * B->win;
+            bn_redo(m, &m->bn0, xa, m->stem_c, (size_t)n * hw, G_STEM);
+        }
+        const float *xb = b > 0 ? m->blk[b - 1].o : xa;
+        /* r = dL/do */
         bn_redo(m, &B->bn2, m->s, B->h, mout, g);  /* s = b */
-        conv_bwd_w(m, &B->c2, m->g1, WGRAD(B->c2), m->g0, m->s, 0, t);
-        if (eval) bn_bwd_eval(m, &B->bn2, m->g1, m->g1, m->s, mout, 0, g);
-        else bn_bwd(m, &B->bn2, m->g1, m->g1, B->h, m->s, mout, 0, g);  /* g1 = dL/dh */
+        conv_bwd_w(m, &B->c2, dh, WGRAD(B->c2), m->r, m->s, 0, t);
+        if (eval) bn_bwd_eval(m, &B->bn2, dh, dh, m->s, mout, 0, g);
+        else bn_bwd(m, &B->bn2, dh, dh, B->h, m->s, mout, 0, g);  /* dh = dL/dh */
         bn_redo(m, &B->bn1, m->s, xb, min, g);  /* s = a */
-        conv_bwd_w(m, &B->c1, m->g2, WGRAD(B->c1), m->g1, m->s, 0, t);
-        if (B->has_sc) conv_bwd_w(m, &B->sc, m->g2, WGRAD(B->sc), m->g0, m->s, 1, t);
-        /* g2 = dL/da; g0 becomes dL/dx (identity shortcut: dL/do plus the BN path). */
-        if (eval) bn_bwd_eval(m, &B->bn1, m->g0, m->g2, m->s, min, !B->has_sc, g);
-        else bn_bwd(m, &B->bn1, m->g0, m->g2, xb, m->s, min, !B->has_sc, g);
+        conv_bwd_w(m, &B->c1, da, WGRAD(B->c1), dh, m->s, 0, t);
+        if (B->has_sc) conv_bwd_w(m, &B->sc, da, WGRAD(B->sc), m->r, m->s, 1, t);
+        /* da = dL/da; r becomes dL/dx (identity shortcut: dL/do plus the BN path). */
+        if (eval) bn_bwd_eval(m, &B->bn1, m->r, da, m->s, min, !B->has_sc, g);
+        else bn_bwd(m, &B->bn1, m->r, da, xb, m->s, min, !B->has_sc, g);
     }
-    size_t hw = (size_t)c->h * c->w;
-    if (eval) bn_bwd_eval(m, &m->bn0, m->g0, m->g0, m->stem_a, (size_t)n * hw, 0, G_STEM);
-    else bn_bwd(m, &m->bn0, m->g0, m->g0, m->stem_c, m->stem_a, (size_t)n * hw, 0, G_STEM);
+    if (eval) bn_bwd_eval(m, &m->bn0, m->r, m->r, xa, (size_t)n * hw, 0, G_STEM);
+    else bn_bwd(m, &m->bn0, m->r, m->r, m->stem_c, xa, (size_t)n * hw, 0, G_STEM);
     /* The data gradient of the stem is only needed for input gradients. */
-    conv_bwd_w(m, &m->c0, eval ? m->g1 : NULL, WGRAD(m->c0), m->g0, m->xin, 0, timer(m, G_STEM));
+    m->dx = m->blk[0].o;
+    conv_bwd_w(m, &m->c0, eval ? m->dx : NULL, WGRAD(m->c0), m->r, m->xin, 0, timer(m, G_STEM));
 #undef WGRAD
+    m->last_n = 0;  /* the saved activations are scratch now: one backward per forward */
 }
 
 void model_backward(model_t *m, int n)
@@ -557,7 +583,7 @@ int model_input_grad(model_t *m, int n, float *dx)
 #pragma omp parallel for collapse(2) schedule(static)
     for (int ch = 0; ch < c->in_ch; ch++)
         for (int i = 0; i < n; i++)
-            memcpy(dx + ((size_t)i * c->in_ch + ch) * hw, m->g1 + ((size_t)ch * n + i) * hw,
+            memcpy(dx + ((size_t)i * c->in_ch + ch) * hw, m->dx + ((size_t)ch * n + i) * hw,
                    hw * sizeof(float));
     return 0;
 }

@@ -79,12 +79,15 @@ const float *model_logits(const model_t *m);
 float model_loss(model_t *m, const float *y, int n);
 void model_zero_grad(model_t *m);
 /* Backpropagates the last model_loss through the last (train-mode) forward and adds the
- * parameter gradients into model_grads(). Does nothing after an eval-mode forward. */
+ * parameter gradients into model_grads(). Does nothing after an eval-mode forward, and
+ * nothing the second time: the backward overwrites the activations the forward saved (it
+ * works in them), so each forward allows one model_backward or model_input_grad. */
 void model_backward(model_t *m, int n);
 /* Input gradient for adversarial examples: after model_forward(m, x, n, 0) (eval mode) and
  * model_loss(m, y, n), dx (n, in_ch, h, w) <- dL/dx through the eval-mode network (BN with
  * running statistics, as torch's model.eval()). Parameter gradients are neither computed nor
- * touched. Returns -1 (nothing done) when the last forward was not eval mode with n rows. */
+ * touched. Returns -1 (nothing done) when the last forward was not eval mode with n rows,
+ * or when a backward has used it already. */
 int model_input_grad(model_t *m, int n, float *dx);
 /* torch.optim.SGD(momentum=mu, weight_decay=wd, dampening=0, nesterov=False) step over every
  * parameter: g = grad + wd*p; v = mu*v + g (v = g on the first step; momentum buffers start

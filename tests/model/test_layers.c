@@ -305,6 +305,12 @@ START_TEST(test_model_backward_accumulates)
     size_t n = model_num_params(m);
     float *g1 = malloc(n * sizeof(float));
     memcpy(g1, model_grads(m), n * sizeof(float));
+    /* A second backward of the same forward does nothing (the saved activations are gone). */
+    model_backward(m, 3);
+    ck_assert_int_eq(memcmp(g1, model_grads(m), n * sizeof(float)), 0);
+    /* The same forward again: its backward adds the same gradients onto them. */
+    ck_assert_int_eq(model_forward(m, x, 3, 1), 0);
+    model_loss(m, y, 3);
     model_backward(m, 3);
     const float *g2 = model_grads(m);
     for (size_t i = 0; i < n; i++) ck_assert_float_eq_tol(g2[i], 2 * g1[i], 1e-6 + 1e-6 * fabsf(g1[i]));

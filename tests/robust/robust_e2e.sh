@@ -52,6 +52,13 @@ SPEECHTRAIN=$st "$exp" --data "$work/corpus/train" --table 4 --configs baseline,
   --width 2 --epochs 1 --batch 32 > "$work/x2.txt"
 if grep -q 'experiment: training' "$work/x2.txt"; then echo "FAIL: completed runs trained again"; exit 1; fi
 grep -q '^baseline,[0-9.]*,[0-9.]*,[0-9.]*,100.00,' "$work/exp/table4.csv" || { echo "FAIL: table4 baseline mCE is not 100"; cat "$work/exp/table4.csv"; exit 1; }
+# Table 5's w1111 has RandomMix's flags: it links to the randommix run, trained once.
+SPEECHTRAIN=$st "$exp" --data "$work/corpus/train" --table 5 --configs baseline,w1111 --seeds 1 --out "$work/exp" \
+  --width 2 --epochs 1 --batch 32 > "$work/x3.txt"
+[[ $(readlink "$work/exp/runs/w1111-seed1") == randommix-seed1 ]] || { echo "FAIL: w1111 is not a link to randommix"; exit 1; }
+[[ $(grep -c 'experiment: training' "$work/x3.txt") == 1 ]] || { echo "FAIL: table 5 trained other than randommix"; cat "$work/x3.txt"; exit 1; }
+grep -q 'training randommix seed 1' "$work/x3.txt" || { echo "FAIL: randommix not trained"; exit 1; }
+grep -q '^w1111,' "$work/exp/table5.csv" || { echo "FAIL: table5.csv has no w1111 row"; cat "$work/exp/table5.csv"; exit 1; }
 # Plots: each PNG has the PNG signature and the size its data asks for (the pixels are tested
 # in tests/viz/test_chart.c); table 3 also draws curves and a confusion matrix.
 png_size() {  # prints "W H" of a PNG, or fails when the file is not one

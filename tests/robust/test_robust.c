@@ -67,6 +67,7 @@ START_TEST(test_input_grad_and_fgsm)
     ck_assert_int_eq(model_input_grad(m, n, g), 0);
     ck_assert_int_eq(memcmp(grads_before, model_grads(m), p.n * sizeof(float)), 0);  /* untouched */
     close_all("dx", g, dx.d, dx.n, 1e-3, 1e-3 * rms(dx.d, dx.n));
+    ck_assert_int_eq(model_input_grad(m, n, adv), -1);  /* one backward per forward */
     /* FGSM: the same step; entries whose gradient is too small for the sign to be certain
      * may differ, every other one must match exactly up to float rounding. */
     size_t differ = 0;

@@ -133,6 +133,16 @@ if "$st" detect --model "$work/kwall/best.ckpt" --format csv --threshold 0 --smo
   "$st" detect --model "$work/kwall/best.ckpt" --threads 1 --eval "$work/truth.csv" --det "$work/det_curve.csv" --det-png "$work/det.png" "$work/long.wav" >/dev/null 2>"$work/deteval.log" ||
     fail "detect --eval exited non-zero"
   grep -q 'false alarms .* per hour' "$work/deteval.log" || fail "detect --eval report"
+  # A ground truth that is a FIFO is refused, not waited on; a bad time names file and line.
+  mkfifo "$work/truth.fifo"
+  rc=0; timeout 60 "$st" detect --model "$work/kwall/best.ckpt" --threads 1 --eval "$work/truth.fifo" "$work/long.wav" \
+    >/dev/null 2>"$work/detfifo.log" || rc=$?
+  [[ $rc -ne 0 && $rc -ne 124 ]] && grep -q 'truth.fifo' "$work/detfifo.log" || fail "detect --eval FIFO: rc $rc, $(cat "$work/detfifo.log")"
+  printf 'label,time\nyes,0.5\nbed,x\n' >"$work/truth_bad.csv"
+  if "$st" detect --model "$work/kwall/best.ckpt" --threads 1 --eval "$work/truth_bad.csv" "$work/long.wav" >/dev/null 2>"$work/detbad.log"; then
+    fail "detect --eval accepted a time that is not a number"
+  fi
+  grep -q 'truth_bad.csv:3' "$work/detbad.log" || fail "detect --eval bad time: $(cat "$work/detbad.log")"
   [[ $(head -1 "$work/det_curve.csv") == "threshold,keyword,miss_rate,fa_per_hour" ]] || fail "DET curve CSV header"
   [[ $(grep -c ',all,' "$work/det_curve.csv") -eq 101 ]] || fail "DET curve should sweep 101 thresholds"
   [[ $(head -c 8 "$work/det.png" | od -An -tx1 | tr -d ' ') == 89504e470d0a1a0a ]] || fail "detect --det-png wrote no PNG"

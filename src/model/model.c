@@ -23,6 +23,7 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define BN_EPS MODEL_BN_EPS
 #define BN_MOMENTUM 0.1f
@@ -301,6 +302,17 @@ model_t *model_init(const model_config_t *cfg, int max_batch, uint64_t seed, cha
     size_t o_col = take(&na, m->col_size);
     m->nacts = na;
 
+    /* A shape from a hostile or mistaken checkpoint (a 4096 x 4096 input, say) can ask for
+     * terabytes: refuse what this machine could never hold, naming the cause, rather than
+     * hand the allocator a size it may abort on. */
+    double need = 4.0 * (3.0 * (double)m->nparams + (double)m->nstats + (double)m->nacts);
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    if (pages > 0 && page > 0 && need > (double)pages * (double)page) {
+        st_err(err, "model: %.1f GiB needed (input %dx%d, width %d, batch %d), more than this machine's %.1f GiB of memory",
+               need / 1073741824.0, cfg->h, cfg->w, cfg->width, max_batch, (double)pages * page / 1073741824.0);
+        model_free(m);
+        return NULL;
+    }
     m->params = alloc_floats(m->nparams);
     m->grads = alloc_floats(m->nparams);
     m->momentum = alloc_floats(m->nparams);

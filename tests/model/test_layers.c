@@ -291,6 +291,17 @@ START_TEST(test_head)
 }
 END_TEST
 
+/* A shape no machine can hold is refused with the reason, before any allocation (under ASan
+ * an allocation of this size would abort). */
+START_TEST(test_model_init_too_big)
+{
+    model_config_t cfg = {1, 12, 1024, 4096, 4096};
+    char err[256] = "";
+    ck_assert_ptr_null(model_init(&cfg, 65536, 1, err));
+    ck_assert_msg(strstr(err, "GiB needed") && strstr(err, "4096x4096"), "%s", err);
+}
+END_TEST
+
 START_TEST(test_model_backward_accumulates)
 {
     model_config_t cfg = {2, 5, 2, 12, 10};
@@ -340,6 +351,7 @@ int main(void)
     tcase_add_test(tc, test_bnrelu_reduced_one_process);
     tcase_add_test(tc, test_head);
     tcase_add_test(tc, test_model_backward_accumulates);
+    tcase_add_test(tc, test_model_init_too_big);
     suite_add_tcase(s, tc);
     return check_run(s);
 }

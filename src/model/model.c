@@ -5,10 +5,12 @@
  * are kept for backward; a = ReLU(BN1(x)) and b = ReLU(BN2(h)) are recomputed from the saved
  * batch statistics when backward needs them (one cheap elementwise pass each), which halves
  * the activation memory. Backward runs through three gradient buffers (r: grad of the block
- * output/input, dh: grad of b then h in place, da: grad of a) and one scratch s for a/b. r
- * holds the block-0 input in the forward; dh and da lie over the saved activations of the
- * block being differentiated and the blocks after it, which nothing reads any more by then,
- * so the backward needs one activation-sized buffer of its own instead of three.
+ * output/input, dh: grad of b then h in place, da: grad of a) and one scratch s for a/b. Only
+ * r is memory of its own (in the forward it holds the block-0 input). The rest lies over the
+ * activation storage (blk_fwd_bufs, blk_bwd_bufs): in the forward over blocks not yet
+ * written, in the backward over the block being differentiated and those after it, which
+ * nothing reads any more by then. The stem's conv output is not kept: the backward computes
+ * it again (a 1-channel 3x3 conv, about 0.1% of a step).
  * The 3x3 stride-1 block convolutions use Winograd F(4x4, 3x3) unless the algorithm is set to
  * im2col (model_set_conv); both share one scratch buffer (m->col).
  */
@@ -79,12 +81,11 @@ struct model {
     int feat;        /* 8k: features into the linear layer */
     int hf, wf;      /* final spatial size */
     float *xin;      /* (in_ch, N, h, w) */
-    float *stem_c;   /* (k, N, h, w) stem conv output */
     /* act_max floats: the block-0 input (the stem's BN+ReLU) in the forward, dL/d(block
      * output) going down the blocks in the backward. */
     float *r;
     float *pooled, *dpooled, *logits, *dlogits;  /* (N, feat), (N, classes) */
-    float *s, *col;  /* act_max: a block's BN+ReLU output; convolution scratch */
+    float *col;      /* convolution scratch */
     float *dx;       /* (in_ch, N, h, w): dL/dx of model_input_grad, in dead storage */
     bn_reduce_t bn_sync;         /* fn != NULL: batch statistics summed over processes */
     int last_n, last_train;
@@ -93,6 +94,53 @@ struct model {
 };
 
 static int out_size(int in, int k, int s, int pad) { return (in + 2 * pad - k) / s + 1; }
+
+/* Scratch of block b, laid over the activation storage from its saved output o on (h and o
+ * of block b, then of block b + 1, ..., then a tail; sizes at max_batch N):
+ *   forward:  s (a, then b) right after o, over storage the later blocks have not written yet;
+ *   backward: dh (dL/db, then dL/dh), da (dL/da), for block 0 the stem's conv output and
+ *             BN+ReLU output computed again, then s: over o and everything after it, which
+ *             nothing reads once the backward has reached block b.
+ * The stem's own conv output lies in block 0's h during the forward (h is written later). */
+typedef struct {
+    float *s, *dh, *da, *stem, *xa;
+} blkbuf_t;
+
+static size_t blk_out(const block_t *B, size_t N) { return N * B->cout * B->ho * B->wo; }
+static size_t blk_in(const block_t *B, size_t N) { return N * B->cin * B->hin * B->win; }
+
+static blkbuf_t blk_fwd_bufs(const block_t *B, size_t N)
+{
+    blkbuf_t u = {0};
+    u.s = B->o + blk_out(B, N);
+    return u;
+}
+
+static blkbuf_t blk_bwd_bufs(const block_t *B, int b, size_t N)
+{
+    blkbuf_t u = {0};
+    u.dh = B->o;
+    u.da = u.dh + blk_out(B, N);
+    float *p = u.da + blk_in(B, N);
+    if (b == 0) {
+        u.stem = p;
+        u.xa = p + blk_in(B, N);
+        p = u.xa + blk_in(B, N);
+    }
+    u.s = p;
+    return u;
+}
+
+/* Floats from block b's o that its scratch spans (the larger of forward and backward), and
+ * for block 0 at least the stem's dL/dx, which the backward leaves at dh. */
+static size_t blk_span(const block_t *B, int b, size_t N, size_t dx)
+{
+    size_t io = blk_in(B, N) > blk_out(B, N) ? blk_in(B, N) : blk_out(B, N);
+    size_t fwd = blk_out(B, N) + io;
+    size_t bwd = blk_out(B, N) + blk_in(B, N) * (b == 0 ? 3 : 1) + io;
+    size_t n = fwd > bwd ? fwd : bwd;
+    return b == 0 && dx > n ? dx : n;
+}
 
 /* Assigns offsets in the order of the reference module's named_parameters(). */
 static size_t take(size_t *cursor, size_t count)
@@ -264,8 +312,8 @@ model_t *model_init(const model_config_t *cfg, int max_batch, uint64_t seed, cha
 
     /* Activations: carve one allocation. */
     size_t na = 0;
-    size_t o_xin = take(&na, (size_t)cfg->in_ch * N * cfg->h * cfg->w);
-    size_t o_sc = take(&na, (size_t)k * N * cfg->h * cfg->w);
+    const size_t nx = (size_t)cfg->in_ch * N * cfg->h * cfg->w;
+    size_t o_xin = take(&na, nx);
     size_t o_r = take(&na, act_max);
     size_t o_h[8], o_o[8], o_bn[17];
     for (int b = 0; b < 8; b++) {
@@ -273,17 +321,10 @@ model_t *model_init(const model_config_t *cfg, int max_batch, uint64_t seed, cha
         o_h[b] = take(&na, sz);
         o_o[b] = take(&na, sz);
     }
-    /* The backward of block b needs dL/dh (the size of its output) and dL/da (of its input),
-     * block 0 also the stem's BN+ReLU output again and the stem dL/dx: they go from o[b] on,
-     * over saved activations that nothing reads any more by then (the output of block b and
-     * everything after it), with a tail where those fall short (the last blocks). */
+    /* Block scratch (blk_fwd_bufs, blk_bwd_bufs) runs past the last block's o into a tail. */
     size_t tail = 0;
     for (int b = 0; b < 8; b++) {
-        const block_t *B = &m->blk[b];
-        size_t need = (size_t)N * ((size_t)B->cout * B->ho * B->wo + (size_t)B->cin * B->hin * B->win);
-        if (b == 0) need += (size_t)N * B->cin * B->hin * B->win;
-        size_t dx = (size_t)N * cfg->in_ch * cfg->h * cfg->w;
-        if (b == 0 && dx > need) need = dx;
+        size_t need = blk_span(&m->blk[b], b, N, nx);
         if (need > na - o_o[b] + tail) tail = need - (na - o_o[b]);
     }
     take(&na, tail);
@@ -298,7 +339,6 @@ model_t *model_init(const model_config_t *cfg, int max_batch, uint64_t seed, cha
     size_t o_dpool = take(&na, (size_t)N * m->feat);
     size_t o_log = take(&na, (size_t)N * cfg->classes);
     size_t o_dlog = take(&na, (size_t)N * cfg->classes);
-    size_t o_s = take(&na, act_max);
     size_t o_col = take(&na, m->col_size);
     m->nacts = na;
 
@@ -326,7 +366,6 @@ model_t *model_init(const model_config_t *cfg, int max_batch, uint64_t seed, cha
     }
     float *A = m->acts;
     m->xin = A + o_xin;
-    m->stem_c = A + o_sc;
     m->r = A + o_r;
     for (int b = 0; b < 8; b++) {
         m->blk[b].h = A + o_h[b];
@@ -340,7 +379,6 @@ model_t *model_init(const model_config_t *cfg, int max_batch, uint64_t seed, cha
     m->dpooled = A + o_dpool;
     m->logits = A + o_log;
     m->dlogits = A + o_dlog;
-    m->s = A + o_s;
     m->col = A + o_col;
     /* Touch everything once so the first step does not pay the page faults. */
     memset(m->acts, 0, m->nacts * sizeof(float));
@@ -486,25 +524,27 @@ int model_forward(model_t *m, const float *x, int n, int train)
                    hw * sizeof(float));
     if (m->prof) m->prof_t[G_STEM].other += omp_get_wtime() - t0;
 
-    conv_fwd(m, &m->c0, m->stem_c, m->xin, 0, timer(m, G_STEM));
-    bn_fwd(m, &m->bn0, m->r, m->stem_c, (size_t)n * hw, train, G_STEM);
+    float *stem = m->blk[0].h;  /* free until block 0's conv1 */
+    conv_fwd(m, &m->c0, stem, m->xin, 0, timer(m, G_STEM));
+    bn_fwd(m, &m->bn0, m->r, stem, (size_t)n * hw, train, G_STEM);
     const float *xb = m->r;
     for (int b = 0; b < 8; b++) {
         block_t *B = &m->blk[b];
         int g = G_L1 + b / 2;
         layer_time_t *t = timer(m, g);
         size_t min = (size_t)n * B->hin * B->win, mout = (size_t)n * B->ho * B->wo;
-        bn_fwd(m, &B->bn1, m->s, xb, min, train, g);  /* s = a */
+        float *s = blk_fwd_bufs(B, (size_t)m->max_batch).s;
+        bn_fwd(m, &B->bn1, s, xb, min, train, g);  /* s = a */
         if (B->has_sc) {
-            conv_fwd(m, &B->sc, B->o, m->s, 0, t);
+            conv_fwd(m, &B->sc, B->o, s, 0, t);
         } else {
             double t1 = t ? omp_get_wtime() : 0;
             memcpy(B->o, xb, (size_t)B->cout * mout * sizeof(float));
             if (t) t->other += omp_get_wtime() - t1;
         }
-        conv_fwd(m, &B->c1, B->h, m->s, 0, t);
-        bn_fwd(m, &B->bn2, m->s, B->h, mout, train, g);  /* s = b */
-        conv_fwd(m, &B->c2, B->o, m->s, 1, t);
+        conv_fwd(m, &B->c1, B->h, s, 0, t);
+        bn_fwd(m, &B->bn2, s, B->h, mout, train, g);  /* s = b */
+        conv_fwd(m, &B->c2, B->o, s, 1, t);
         xb = B->o;
     }
     double t1 = m->prof ? omp_get_wtime() : 0;
@@ -545,35 +585,35 @@ static void backward(model_t *m, int n, int eval)
 
 #define WGRAD(cv) (eval ? NULL : G + (cv).w)
     const size_t hw = (size_t)c->h * c->w;
-    float *xa = NULL;  /* block 0's input again, for its backward and the stem's */
+    blkbuf_t u = {0};
     for (int b = 7; b >= 0; b--) {
         block_t *B = &m->blk[b];
         int g = G_L1 + b / 2;
         layer_time_t *t = timer(m, g);
         size_t min = (size_t)n * B->hin * B->win, mout = (size_t)n * B->ho * B->wo;
-        /* Over this block's output and what follows it (model_init's layout). */
-        float *dh = B->o, *da = dh + (size_t)m->max_batch * B->cout * B->ho * B->wo;
-        if (b == 0) {
-            xa = da + (size_t)m->max_batch * B->cin * B->hin * B->win;
-            bn_redo(m, &m->bn0, xa, m->stem_c, (size_t)n * hw, G_STEM);
+        u = blk_bwd_bufs(B, b, (size_t)m->max_batch);
+        float *s = u.s, *dh = u.dh, *da = u.da;
+        if (b == 0) {  /* the stem's output and block 0's input again, as the forward made them */
+            conv_fwd(m, &m->c0, u.stem, m->xin, 0, timer(m, G_STEM));
+            bn_redo(m, &m->bn0, u.xa, u.stem, (size_t)n * hw, G_STEM);
         }
-        const float *xb = b > 0 ? m->blk[b - 1].o : xa;
+        const float *xb = b > 0 ? m->blk[b - 1].o : u.xa;
         /* r = dL/do */
-        bn_redo(m, &B->bn2, m->s, B->h, mout, g);  /* s = b */
-        conv_bwd_w(m, &B->c2, dh, WGRAD(B->c2), m->r, m->s, 0, t);
-        if (eval) bn_bwd_eval(m, &B->bn2, dh, dh, m->s, mout, 0, g);
-        else bn_bwd(m, &B->bn2, dh, dh, B->h, m->s, mout, 0, g);  /* dh = dL/dh */
-        bn_redo(m, &B->bn1, m->s, xb, min, g);  /* s = a */
-        conv_bwd_w(m, &B->c1, da, WGRAD(B->c1), dh, m->s, 0, t);
-        if (B->has_sc) conv_bwd_w(m, &B->sc, da, WGRAD(B->sc), m->r, m->s, 1, t);
+        bn_redo(m, &B->bn2, s, B->h, mout, g);  /* s = b */
+        conv_bwd_w(m, &B->c2, dh, WGRAD(B->c2), m->r, s, 0, t);
+        if (eval) bn_bwd_eval(m, &B->bn2, dh, dh, s, mout, 0, g);
+        else bn_bwd(m, &B->bn2, dh, dh, B->h, s, mout, 0, g);  /* dh = dL/dh */
+        bn_redo(m, &B->bn1, s, xb, min, g);  /* s = a */
+        conv_bwd_w(m, &B->c1, da, WGRAD(B->c1), dh, s, 0, t);
+        if (B->has_sc) conv_bwd_w(m, &B->sc, da, WGRAD(B->sc), m->r, s, 1, t);
         /* da = dL/da; r becomes dL/dx (identity shortcut: dL/do plus the BN path). */
-        if (eval) bn_bwd_eval(m, &B->bn1, m->r, da, m->s, min, !B->has_sc, g);
-        else bn_bwd(m, &B->bn1, m->r, da, xb, m->s, min, !B->has_sc, g);
+        if (eval) bn_bwd_eval(m, &B->bn1, m->r, da, s, min, !B->has_sc, g);
+        else bn_bwd(m, &B->bn1, m->r, da, xb, s, min, !B->has_sc, g);
     }
-    if (eval) bn_bwd_eval(m, &m->bn0, m->r, m->r, xa, (size_t)n * hw, 0, G_STEM);
-    else bn_bwd(m, &m->bn0, m->r, m->r, m->stem_c, xa, (size_t)n * hw, 0, G_STEM);
+    if (eval) bn_bwd_eval(m, &m->bn0, m->r, m->r, u.xa, (size_t)n * hw, 0, G_STEM);
+    else bn_bwd(m, &m->bn0, m->r, m->r, u.stem, u.xa, (size_t)n * hw, 0, G_STEM);
     /* The data gradient of the stem is only needed for input gradients. */
-    m->dx = m->blk[0].o;
+    m->dx = u.dh;
     conv_bwd_w(m, &m->c0, eval ? m->dx : NULL, WGRAD(m->c0), m->r, m->xin, 0, timer(m, G_STEM));
 #undef WGRAD
     m->last_n = 0;  /* the saved activations are scratch now: one backward per forward */

@@ -59,6 +59,22 @@ SPEECHTRAIN=$st "$exp" --data "$work/corpus/train" --table 5 --configs baseline,
 [[ $(grep -c 'experiment: training' "$work/x3.txt") == 1 ]] || { echo "FAIL: table 5 trained other than randommix"; cat "$work/x3.txt"; exit 1; }
 grep -q 'training randommix seed 1' "$work/x3.txt" || { echo "FAIL: randommix not trained"; exit 1; }
 grep -q '^w1111,' "$work/exp/table5.csv" || { echo "FAIL: table5.csv has no w1111 row"; cat "$work/exp/table5.csv"; exit 1; }
+# Table 6: subsets of the modes with their L/M kind and the mean per subset size; sub_MCRF is
+# RandomMix itself (the run of table 5 above), so only sub_M and sub_MC train.
+SPEECHTRAIN=$st "$exp" --data "$work/corpus/train" --table 6 --configs sub_M,sub_MC,sub_MCRF --seeds 1 --out "$work/exp" \
+  --width 2 --epochs 1 --batch 32 > "$work/x4.txt"
+[[ $(grep -c 'experiment: training' "$work/x4.txt") == 2 ]] || { echo "FAIL: table 6 trained other than sub_M, sub_MC"; cat "$work/x4.txt"; exit 1; }
+grep -q '^sub_M,L,' "$work/exp/table6.csv" && grep -q '^sub_MC,L+M,' "$work/exp/table6.csv" && grep -q '^sub_MCRF,L+M,' "$work/exp/table6.csv" ||
+  { echo "FAIL: table6.csv rows"; cat "$work/exp/table6.csv"; exit 1; }
+for k in 1 2 4; do grep -q "^mean_size$k,mean," "$work/exp/table6.csv" || { echo "FAIL: table6.csv has no mean_size$k"; exit 1; }; done
+grep -q -- '--candidates mixup --weights 1 ' "$work/exp/runs/sub_M-seed1/config.txt" ||
+  { echo "FAIL: sub_M did not train with mixup only"; cat "$work/exp/runs/sub_M-seed1/config.txt"; exit 1; }
+# Cost: seconds per epoch relative to the baseline, from the runs' logs (nothing trains).
+SPEECHTRAIN=$st "$exp" --data "$work/corpus/train" --table cost --configs baseline,mixup --seeds 1 --out "$work/exp" \
+  --width 2 --epochs 1 --batch 32 > "$work/x5.txt"
+if grep -q 'experiment: training' "$work/x5.txt"; then echo "FAIL: cost trained"; exit 1; fi
+grep -q '^baseline,[0-9.]*,1.00$' "$work/exp/tablecost.csv" || { echo "FAIL: tablecost.csv baseline"; cat "$work/exp/tablecost.csv"; exit 1; }
+grep -q '^mixup,[0-9.]*,[0-9.]*$' "$work/exp/tablecost.csv" || { echo "FAIL: tablecost.csv mixup"; exit 1; }
 # Plots: each PNG has the PNG signature and the size its data asks for (the pixels are tested
 # in tests/viz/test_chart.c); table 3 also draws curves and a confusion matrix.
 png_size() {  # prints "W H" of a PNG, or fails when the file is not one

@@ -34,6 +34,18 @@ static int tmp_prefix(char *buf, size_t len, const char *dst)
     return n > 0 && (size_t)n < len ? n : -1;
 }
 
+/* Allocates a->tmp with room for a temporary name of a->dst and writes its prefix; the
+ * prefix length, or -1 (a->tmp NULL) when out of memory or the path is too long. */
+#define TMP_ROOM 320 /* bytes past the destination's path: ".tmp.", host, ".", the suffix */
+
+static int tmp_begin(afile_t *a)
+{
+    size_t n = strlen(a->dst) + TMP_ROOM;
+    int k = (a->tmp = malloc(n)) ? tmp_prefix(a->tmp, n, a->dst) : -1;
+    if (k < 0) free(a->tmp), a->tmp = NULL;
+    return k;
+}
+
 /* Removes the temporaries of dst that a process of this host left behind when it was killed
  * while writing (its PID is no longer running). Others are not touched. */
 static void sweep_stale(const char *dst)
@@ -89,12 +101,9 @@ static int open_unnamed(const char *dst)
 /* A named temporary beside dst (mkstemp), for file systems without O_TMPFILE. */
 static int open_named(afile_t *a, char *err)
 {
-    size_t n = strlen(a->dst) + 320;
-    a->tmp = malloc(n);
-    if (!a->tmp) return st_err(err, "%s: out of memory", a->dst);
-    int k = tmp_prefix(a->tmp, n, a->dst);
-    if (k < 0) return st_err(err, "%s: path too long", a->dst);
-    snprintf(a->tmp + k, n - k, "%ld.XXXXXX", (long)getpid());
+    int k = tmp_begin(a);
+    if (k < 0) return st_err(err, "%s: out of memory or path too long", a->dst);
+    snprintf(a->tmp + k, strlen(a->dst) + TMP_ROOM - k, "%ld.XXXXXX", (long)getpid());
     int fd = mkstemp(a->tmp);
     if (fd < 0) return st_err(err, "%s: cannot create file: %s", a->dst, strerror(errno));
     /* mkstemp creates 0600; give the file the mode a plain fopen would (0666 less umask). */
@@ -137,15 +146,12 @@ int afile_open(afile_t *a, const char *path, char *err)
  * the moment between this link and the rename that follows can leave a temporary behind. */
 static int link_unnamed(afile_t *a, int fd)
 {
-    size_t n = strlen(a->dst) + 320;
-    a->tmp = malloc(n);
-    if (!a->tmp) return -1;
-    int p = tmp_prefix(a->tmp, n, a->dst);
-    if (p < 0) return free(a->tmp), a->tmp = NULL, errno = ENAMETOOLONG, -1;
+    int p = tmp_begin(a);
+    if (p < 0) return errno = ENAMETOOLONG, -1;
     char proc[64];
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
     for (unsigned k = 0; k < 1000; k++) {
-        snprintf(a->tmp + p, n - p, "%ld.%u", (long)getpid(), k);
+        snprintf(a->tmp + p, strlen(a->dst) + TMP_ROOM - p, "%ld.%u", (long)getpid(), k);
         /* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH on older kernels; /proc works for anyone. */
         int rc = linkat(fd, "", AT_FDCWD, a->tmp, AT_EMPTY_PATH);
         if (rc != 0 && errno != EEXIST) rc = linkat(AT_FDCWD, proc, AT_FDCWD, a->tmp, AT_SYMLINK_FOLLOW);

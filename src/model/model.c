@@ -7,7 +7,7 @@
  * the activation memory. Backward runs through three gradient buffers (r: grad of the block
  * output/input, dh: grad of b then h in place, da: grad of a) and one scratch s for a/b. Only
  * r is memory of its own (in the forward it holds the block-0 input). The rest lies over the
- * activation storage (blk_fwd_bufs, blk_bwd_bufs): in the forward over blocks not yet
+ * activation storage (blk_layout): in the forward over blocks not yet
  * written, in the backward over the block being differentiated and those after it, which
  * nothing reads any more by then. The stem's conv output is not kept: the backward computes
  * it again (a 1-channel 3x3 conv, about 0.1% of a step).
@@ -86,7 +86,6 @@ struct model {
     float *r;
     float *pooled, *dpooled, *logits, *dlogits;  /* (N, feat), (N, classes) */
     float *col;      /* convolution scratch */
-    float *dx;       /* (in_ch, N, h, w): dL/dx of model_input_grad, in dead storage */
     bn_reduce_t bn_sync;         /* fn != NULL: batch statistics summed over processes */
     int last_n, last_train;
     int prof;
@@ -103,43 +102,42 @@ static int out_size(int in, int k, int s, int pad) { return (in + 2 * pad - k) /
  *             nothing reads once the backward has reached block b.
  * The stem's own conv output lies in block 0's h during the forward (h is written later). */
 typedef struct {
+    size_t s_fwd, dh, da, stem, xa, s_bwd;  /* offsets (floats) from the block's o */
+    size_t end;                             /* floats spanned, forward or backward */
+} blklayout_t;
+
+typedef struct {
     float *s, *dh, *da, *stem, *xa;
 } blkbuf_t;
 
-static size_t blk_out(const block_t *B, size_t N) { return N * B->cout * B->ho * B->wo; }
-static size_t blk_in(const block_t *B, size_t N) { return N * B->cin * B->hin * B->win; }
-
-static blkbuf_t blk_fwd_bufs(const block_t *B, size_t N)
+/* The one description of that layout; block 0's stem and xa are 0 (unused) elsewhere. */
+static blklayout_t blk_layout(const block_t *B, int b, size_t N)
 {
-    blkbuf_t u = {0};
-    u.s = B->o + blk_out(B, N);
-    return u;
+    const size_t in = N * B->cin * B->hin * B->win, out = N * B->cout * B->ho * B->wo;
+    const size_t io = in > out ? in : out;  /* s holds a (input size), then b (output size) */
+    blklayout_t l = {0};
+    l.s_fwd = out;
+    l.dh = 0;
+    l.da = out;
+    size_t p = l.da + in;
+    if (b == 0) {
+        l.stem = p;
+        l.xa = p + in;
+        p = l.xa + in;
+    }
+    l.s_bwd = p;
+    l.end = p + io > l.s_fwd + io ? p + io : l.s_fwd + io;
+    return l;
 }
+
+static float *blk_fwd_scratch(const block_t *B, int b, size_t N) { return B->o + blk_layout(B, b, N).s_fwd; }
 
 static blkbuf_t blk_bwd_bufs(const block_t *B, int b, size_t N)
 {
-    blkbuf_t u = {0};
-    u.dh = B->o;
-    u.da = u.dh + blk_out(B, N);
-    float *p = u.da + blk_in(B, N);
-    if (b == 0) {
-        u.stem = p;
-        u.xa = p + blk_in(B, N);
-        p = u.xa + blk_in(B, N);
-    }
-    u.s = p;
+    const blklayout_t l = blk_layout(B, b, N);
+    blkbuf_t u = {B->o + l.s_bwd, B->o + l.dh, B->o + l.da, NULL, NULL};
+    if (b == 0) u.stem = B->o + l.stem, u.xa = B->o + l.xa;
     return u;
-}
-
-/* Floats from block b's o that its scratch spans (the larger of forward and backward), and
- * for block 0 at least the stem's dL/dx, which the backward leaves at dh. */
-static size_t blk_span(const block_t *B, int b, size_t N, size_t dx)
-{
-    size_t io = blk_in(B, N) > blk_out(B, N) ? blk_in(B, N) : blk_out(B, N);
-    size_t fwd = blk_out(B, N) + io;
-    size_t bwd = blk_out(B, N) + blk_in(B, N) * (b == 0 ? 3 : 1) + io;
-    size_t n = fwd > bwd ? fwd : bwd;
-    return b == 0 && dx > n ? dx : n;
 }
 
 /* Assigns offsets in the order of the reference module's named_parameters(). */
@@ -321,10 +319,12 @@ model_t *model_init(const model_config_t *cfg, int max_batch, uint64_t seed, cha
         o_h[b] = take(&na, sz);
         o_o[b] = take(&na, sz);
     }
-    /* Block scratch (blk_fwd_bufs, blk_bwd_bufs) runs past the last block's o into a tail. */
+    /* Block scratch (blk_layout) runs past the last block's o into a tail; block 0's also
+     * holds the stem's dL/dx at dh at the end of the backward. */
     size_t tail = 0;
     for (int b = 0; b < 8; b++) {
-        size_t need = blk_span(&m->blk[b], b, N, nx);
+        size_t need = blk_layout(&m->blk[b], b, N).end;
+        if (b == 0 && nx > need) need = nx;
         if (need > na - o_o[b] + tail) tail = need - (na - o_o[b]);
     }
     take(&na, tail);
@@ -533,7 +533,7 @@ int model_forward(model_t *m, const float *x, int n, int train)
         int g = G_L1 + b / 2;
         layer_time_t *t = timer(m, g);
         size_t min = (size_t)n * B->hin * B->win, mout = (size_t)n * B->ho * B->wo;
-        float *s = blk_fwd_bufs(B, (size_t)m->max_batch).s;
+        float *s = blk_fwd_scratch(B, b, (size_t)m->max_batch);
         bn_fwd(m, &B->bn1, s, xb, min, train, g);  /* s = a */
         if (B->has_sc) {
             conv_fwd(m, &B->sc, B->o, s, 0, t);
@@ -572,7 +572,8 @@ static void bn_bwd_eval(model_t *m, bn_t *bn, float *din, const float *dout, con
 
 /* Backward through the last forward from m->dlogits. Train mode (eval = 0) adds every
  * parameter gradient. Eval mode (BN with running statistics) computes no parameter
- * gradient and leaves dL/dx, channel-major (in_ch, n, h, w), in m->dx. */
+ * gradient and leaves dL/dx, channel-major (in_ch, n, h, w), in m->blk[0].o (block 0's
+ * dh, dead storage by then). */
 static void backward(model_t *m, int n, int eval)
 {
     const model_config_t *c = &m->cfg;
@@ -613,8 +614,7 @@ static void backward(model_t *m, int n, int eval)
     if (eval) bn_bwd_eval(m, &m->bn0, m->r, m->r, u.xa, (size_t)n * hw, 0, G_STEM);
     else bn_bwd(m, &m->bn0, m->r, m->r, u.stem, u.xa, (size_t)n * hw, 0, G_STEM);
     /* The data gradient of the stem is only needed for input gradients. */
-    m->dx = u.dh;
-    conv_bwd_w(m, &m->c0, eval ? m->dx : NULL, WGRAD(m->c0), m->r, m->xin, 0, timer(m, G_STEM));
+    conv_bwd_w(m, &m->c0, eval ? u.dh : NULL, WGRAD(m->c0), m->r, m->xin, 0, timer(m, G_STEM));
 #undef WGRAD
     m->last_n = 0;  /* the saved activations are scratch now: one backward per forward */
 }
@@ -635,7 +635,7 @@ int model_input_grad(model_t *m, int n, float *dx)
 #pragma omp parallel for collapse(2) schedule(static)
     for (int ch = 0; ch < c->in_ch; ch++)
         for (int i = 0; i < n; i++)
-            memcpy(dx + ((size_t)i * c->in_ch + ch) * hw, m->dx + ((size_t)ch * n + i) * hw,
+            memcpy(dx + ((size_t)i * c->in_ch + ch) * hw, m->blk[0].o + ((size_t)ch * n + i) * hw,
                    hw * sizeof(float));
     return 0;
 }

@@ -55,8 +55,8 @@
  * GEMM's bytes no longer depend on the thread count either.
  */
 #include "model/layers.h"
+#include "model/wgemm.h"
 
-#include <cblas.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -535,9 +535,8 @@ void conv_wino_forward(float *out, const float *in, const float *wt, const conv_
             double c1 = WTIME(t);
 #pragma omp for schedule(static)
             for (int f = 0; f < NF; f++)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, T, cin, 1.0f,
-                            U + (size_t)f * cout * cin, cin, V + (size_t)f * cin * T, T, 0.0f,
-                            M + (size_t)f * cout * T, T);
+                wgemm_nn(cout, T, cin, U + (size_t)f * cout * cin, cin, 1,
+                         V + (size_t)f * cin * T, T, M + (size_t)f * cout * T, T, 0);
             double c2 = WTIME(t);
             xform_run(out_block, out, NULL, M, cout, d->n, d->h, d->w, n0, nc, accumulate);
             double c3 = WTIME(t);
@@ -579,13 +578,11 @@ void conv_wino_backward(float *din, float *dwt, const float *dout, const float *
 #pragma omp for schedule(static)
             for (int f = 0; f < NF; f++) {
                 if (dwt)
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout, cin, T, 1.0f,
-                                D + (size_t)f * cout * T, T, V + (size_t)f * cin * T, T,
-                                n0 == 0 ? 0.0f : 1.0f, dU + f * fw, cin);
+                    wgemm_nt(cout, cin, T, D + (size_t)f * cout * T, T, V + (size_t)f * cin * T,
+                             T, dU + f * fw, cin, n0 != 0);
                 if (din)
-                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, cin, T, cout, 1.0f,
-                                U + f * fw, cin, D + (size_t)f * cout * T, T, 0.0f,
-                                V + (size_t)f * cin * T, T);
+                    wgemm_nn(cin, T, cout, U + f * fw, 1, cin, D + (size_t)f * cout * T, T,
+                             V + (size_t)f * cin * T, T, 0);
             }
             double c2 = WTIME(t);
             /* dM has been used by both GEMMs: D holds the padded sums now. */

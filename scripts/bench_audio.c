@@ -24,7 +24,7 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-    threads_passive_wait(argv);   /* as the programs do, so a busy host does not make it spin */
+    threads_wait_policy(argv);   /* as the programs do, so a busy host does not make it spin */
     if (argc < 2) {
         fprintf(stderr, "usage: bench_audio CLIPS.npy [--reps R] [--threads T] [--check OUT.npy]\n");
         return 2;

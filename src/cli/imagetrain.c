@@ -126,7 +126,7 @@ static int parse_all(trainopts_t *c, image_opts_t *o, int n, char **args, char *
 
 int main(int argc, char **argv)
 {
-    threads_passive_wait(argv);
+    threads_wait_policy(argv);
     char err[ST_ERR_LEN];
     cli_set_prog("imagetrain");
     trainopts_t opts;

@@ -44,7 +44,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-    threads_passive_wait(argv);
+    threads_wait_policy(argv);
     cli_set_prog("speechtrain");
     if (argc >= 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version"))) {
         cli_print_version();

@@ -16,6 +16,7 @@
 #include "cli/progress.h"
 #include "cli/util.h"
 #include "common/text.h"
+#include "common/threads.h"
 #include "train/dist.h"
 
 int trainrun_saved_args(int argc, char **argv, char ***saved, int *n, char *err)
@@ -40,14 +41,16 @@ int trainrun_saved_args(int argc, char **argv, char ***saved, int *n, char *err)
 /* With spinning waits (the user's OMP_WAIT_POLICY=active, or a spin count), each sync of our
  * threads spins on a core that another program needs, and on a busy machine training can run
  * tens of times slower than on one thread: say so rather than silently crawl. With the
- * passive waiting the programs set for themselves, more threads still get more of a busy
- * machine (measured in docs/cli.md), so there is nothing to warn about. */
+ * policies the programs set for themselves (threads.h: passive waiting on a busy machine, a
+ * spin of a few microseconds on an idle one) more threads still get more of a busy machine
+ * (measured in docs/cli.md), so there is nothing to warn about. */
 static void warn_if_busy(int threads)
 {
     double load;
     int cores = omp_get_num_procs();
     const char *policy = getenv("OMP_WAIT_POLICY"), *spin = getenv("GOMP_SPINCOUNT");
     if (policy && !strcasecmp(policy, "passive") && !spin) return;
+    if (!policy && spin && !strcmp(spin, THREADS_IDLE_SPINCOUNT)) return;
     if (threads < 2 || getloadavg(&load, 1) != 1) return;
     if (load > cores - threads + 0.5)
         cli_warn("the machine is busy (load %.1f on %d cores); %d threads may run much slower than "

@@ -31,7 +31,7 @@ static double median(double *t, int n)
 
 int main(int argc, char **argv)
 {
-    threads_passive_wait(argv);   /* as the programs do, so a busy host does not make it spin */
+    threads_wait_policy(argv);   /* as the programs do, so a busy host does not make it spin */
     if (argc != 6) {
         fprintf(stderr, "usage: bench_mix N C H W REPS\n");
         return 2;

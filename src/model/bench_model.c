@@ -69,7 +69,7 @@ static int sgemm_peak(void)
 
 int main(int argc, char **argv)
 {
-    threads_passive_wait(argv);   /* as the programs do, so a busy host does not make it spin */
+    threads_wait_policy(argv);   /* as the programs do, so a busy host does not make it spin */
     int batch = 64, steps = 3, threads = 2, profile = 0, eval = 0, do_sgemm = 0, conv = MODEL_CONV_WINOGRAD;
     model_config_t cfg = {1, 12, 64, 32, 32};
     for (int i = 1; i < argc; i++) {

@@ -49,7 +49,7 @@ static int cmp_d(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-    threads_passive_wait(argv);   /* as speechtrain and imagetrain do */
+    threads_wait_policy(argv);   /* as speechtrain and imagetrain do */
     char err[ST_ERR_LEN];
     if (dist_init(&argc, &argv, err)) return fprintf(stderr, "%s\n", err), 1;
     int width = 64, batch = 64, steps = 3, threads = 1;

@@ -17,7 +17,7 @@
 #include "common/err.h"
 
 /* Joins the run when started by an MPI launcher; 0, or -1 with err. Call once, first thing in
- * main (after threads_passive_wait, which may re-execute the program). */
+ * main (after threads_wait_policy, which may re-execute the program). */
 int dist_init(int *argc, char ***argv, char *err);
 /* Leaves the run cleanly (every rank calls it on the way out); safe without dist_init. */
 void dist_finalize(void);

@@ -17,6 +17,7 @@
 #include "common/err.h"
 #include "common/npy.h"
 #include "common/rng.h"
+#include "common/threads.h"
 
 static const char *fixtures;
 
@@ -381,6 +382,28 @@ START_TEST(test_atomic_named_stale_swept)
 }
 END_TEST
 
+/* The wait-policy probe sees busy processes: two children that never sleep are runnable at
+ * every sample (on any number of cores), so at least 1.5 others on average; the probe runs
+ * only on Linux, where /proc/stat exists. */
+START_TEST(test_threads_sees_busy_processes)
+{
+    pid_t kids[2];
+    for (int k = 0; k < 2; k++) {
+        kids[k] = fork();
+        ck_assert(kids[k] >= 0);
+        if (kids[k] == 0) {
+            alarm(30);   /* never outlives a killed test */
+            for (volatile unsigned long i = 0;; i++) {
+            }
+        }
+    }
+    usleep(50000);
+    double others = threads_others_running();
+    for (int k = 0; k < 2; k++) kill(kids[k], SIGKILL), waitpid(kids[k], NULL, 0);
+    ck_assert_msg(others >= 1.5, "threads_others_running() = %g with two busy processes", others);
+}
+END_TEST
+
 int main(void)
 {
     fixtures = check_fixtures_dir();
@@ -400,6 +423,7 @@ int main(void)
     tcase_add_test(tc, test_atomic_abort_keeps_old_file);
     tcase_add_test(tc, test_atomic_kill_leaves_no_temp);
     tcase_add_test(tc, test_atomic_named_stale_swept);
+    tcase_add_test(tc, test_threads_sees_busy_processes);
     suite_add_tcase(s, tc);
     return check_run(s);
 }

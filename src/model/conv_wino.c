@@ -47,12 +47,11 @@
  * thread count, so results are reproducible bit for bit for a given batch and thread count.
  * Threads: each convolution is one OpenMP parallel region. The transforms are work-shared
  * loops (orphaned `omp for`, so they must run inside that region), and the 36 per-frequency
- * GEMMs of a chunk are shared out whole: each thread runs its frequencies on single-threaded
- * sgemm (OpenBLAS's OpenMP build runs one thread when called inside a parallel region;
- * tests/model/test_blas_region.c checks it). At small widths the GEMMs are small (16 x 16 x
- * tiles at width 16), and one region with a barrier between phases costs far less than the
- * 36-108 regions per layer that OpenBLAS opened when each GEMM was threaded by itself; each
- * GEMM's bytes no longer depend on the thread count either.
+ * products of a chunk are shared out whole: each thread runs its frequencies on the
+ * single-threaded kernels of wgemm.h, which read V, U and dM where they lie. At small widths
+ * the products are small (16 x 16 x tiles at width 16), and one region with a barrier between
+ * phases costs far less than a region per product; each product's bytes do not depend on the
+ * thread count either.
  */
 #include "model/layers.h"
 #include "model/wgemm.h"

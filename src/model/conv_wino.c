@@ -47,23 +47,51 @@
  * thread count, so results are reproducible bit for bit for a given batch and thread count.
  * Threads: each convolution is one OpenMP parallel region. The transforms are work-shared
  * loops (orphaned `omp for`, so they must run inside that region), and the 36 per-frequency
- * products of a chunk are shared out whole: each thread runs its frequencies on the
- * single-threaded kernels of wgemm.h, which read V, U and dM where they lie. At small widths
- * the products are small (16 x 16 x tiles at width 16), and one region with a barrier between
- * phases costs far less than a region per product; each product's bytes do not depend on the
- * thread count either.
+ * products of a chunk are shared out whole: each thread runs its frequencies single-threaded,
+ * on OpenBLAS's sgemm (its OpenMP build runs one thread when called inside a parallel region;
+ * tests/model/test_blas_region.c checks it) or on the kernels of wgemm.h
+ * (conv_wino_own_products says which). At small widths the products are small (16 x 16 x
+ * tiles at width 16), and one region with a barrier between phases costs far less than a
+ * region per product; each product's bytes do not depend on the thread count either.
  */
 #include "model/layers.h"
 #include "model/wgemm.h"
 
+#include <cblas.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define NF 36  /* frequencies: the 6x6 transform domain */
 #define TB 64  /* tiles per block in the data transforms: the vector lanes of their passes */
 
 int conv_wino_ok(const conv_dims_t *d) { return d->k == 3 && d->stride == 1 && d->pad == 1; }
+
+/* Who multiplies the per-frequency products. Our kernels (wgemm.h) read the operands in place
+ * but are plain vector code: measured against OpenBLAS 0.3.21 on one AVX-512 CPU (2-core AMD
+ * EPYC, cpu family 26; docs/model.md), they were 1.1-1.4x faster than its AVX2 (Haswell)
+ * kernel, which an OPENBLAS_CORETYPE setting imposed there, and 4-8% slower than its own
+ * AVX-512 kernels; built for AVX2 they tied with it at width 16 and were 10% slower at k = 64.
+ * So they are used only by an AVX-512 build while OpenBLAS runs a kernel without AVX-512. */
+static int products_own = -1;   /* -1: that rule; 0: sgemm; 1: ours */
+
+void conv_wino_set_products(int own) { products_own = own < 0 ? -1 : !!own; }
+
+int conv_wino_own_products(void)
+{
+    if (products_own >= 0) return products_own;
+#ifdef __AVX512F__
+    static const char *const wide[] = {"SkylakeX", "Cooperlake", "SapphireRapids"};
+    const char *core = openblas_get_corename();
+    if (!core) return 0;
+    for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++)
+        if (!strncasecmp(core, wide[i], strlen(wide[i]))) return 0;
+    return 1;
+#else
+    return 0;
+#endif
+}
 
 static size_t wino_tiles(const conv_dims_t *d)
 {
@@ -520,7 +548,7 @@ void conv_wino_forward(float *out, const float *in, const float *wt, const conv_
     const size_t tpi = wino_tiles(d);
     const size_t bufsz = wino_buf(d, cap);
     float *V = ws, *M = ws + bufsz, *U = ws + 2 * bufsz;
-    const int chunk = conv_wino_chunk(d, cap);
+    const int chunk = conv_wino_chunk(d, cap), own = conv_wino_own_products();
 #pragma omp parallel
     {
         double t0 = WTIME(t);
@@ -533,9 +561,15 @@ void conv_wino_forward(float *out, const float *in, const float *wt, const conv_
             xform_run(in_block, V, M, in, cin, d->n, d->h, d->w, n0, nc, 0);  /* M: free until the GEMMs */
             double c1 = WTIME(t);
 #pragma omp for schedule(static)
-            for (int f = 0; f < NF; f++)
-                wgemm_nn(cout, T, cin, U + (size_t)f * cout * cin, cin, 1,
-                         V + (size_t)f * cin * T, T, M + (size_t)f * cout * T, T, 0);
+            for (int f = 0; f < NF; f++) {
+                const float *Uf = U + (size_t)f * cout * cin, *Vf = V + (size_t)f * cin * T;
+                float *Mf = M + (size_t)f * cout * T;
+                if (own)
+                    wgemm_nn(cout, T, cin, Uf, cin, 1, Vf, T, Mf, T, 0);
+                else
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, T, cin, 1.0f, Uf,
+                                cin, Vf, T, 0.0f, Mf, T);
+            }
             double c2 = WTIME(t);
             xform_run(out_block, out, NULL, M, cout, d->n, d->h, d->w, n0, nc, accumulate);
             double c3 = WTIME(t);
@@ -559,7 +593,7 @@ void conv_wino_backward(float *din, float *dwt, const float *dout, const float *
     const size_t bufsz = wino_buf(d, cap);
     const size_t fw = (size_t)cout * cin;
     float *V = ws, *D = ws + bufsz, *U = ws + 2 * bufsz, *dU = U + NF * fw;
-    const int chunk = conv_wino_chunk(d, cap);
+    const int chunk = conv_wino_chunk(d, cap), own = conv_wino_own_products();
 #pragma omp parallel
     {
         double t0 = WTIME(t);
@@ -576,12 +610,18 @@ void conv_wino_backward(float *din, float *dwt, const float *dout, const float *
              * overwrites V[f] (V is free again: dV goes there). */
 #pragma omp for schedule(static)
             for (int f = 0; f < NF; f++) {
-                if (dwt)
-                    wgemm_nt(cout, cin, T, D + (size_t)f * cout * T, T, V + (size_t)f * cin * T,
-                             T, dU + f * fw, cin, n0 != 0);
-                if (din)
-                    wgemm_nn(cin, T, cout, U + f * fw, 1, cin, D + (size_t)f * cout * T, T,
-                             V + (size_t)f * cin * T, T, 0);
+                const float *Df = D + (size_t)f * cout * T;
+                float *Vf = V + (size_t)f * cin * T;
+                if (dwt && own)
+                    wgemm_nt(cout, cin, T, Df, T, Vf, T, dU + f * fw, cin, n0 != 0);
+                else if (dwt)
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout, cin, T, 1.0f, Df, T,
+                                Vf, T, n0 == 0 ? 0.0f : 1.0f, dU + f * fw, cin);
+                if (din && own)
+                    wgemm_nn(cin, T, cout, U + f * fw, 1, cin, Df, T, Vf, T, 0);
+                else if (din)
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, cin, T, cout, 1.0f,
+                                U + f * fw, cin, Df, T, 0.0f, Vf, T);
             }
             double c2 = WTIME(t);
             /* dM has been used by both GEMMs: D holds the padded sums now. */

@@ -43,6 +43,12 @@ void conv_backward(float *din, float *dwt, const float *dout, const float *in, c
  * 18 x cin x cout (half the transformed weights) when those are more; ws: at least
  * conv_wino_ws_size(d, cap) floats, a size that does not depend on d->n. Any H, W >= 1 (odd
  * sizes included). */
+/* Whether the per-frequency products run on wgemm.h's kernels (1) or on OpenBLAS's sgemm (0):
+ * ours in an AVX-512 build while OpenBLAS runs a kernel without AVX-512 (conv_wino.c says
+ * why), unless conv_wino_set_products(0 or 1) fixed it for the process (-1 restores the
+ * rule; for tests). The choice changes the bytes of the results, not their accuracy. */
+int conv_wino_own_products(void);
+void conv_wino_set_products(int own);
 int conv_wino_ok(const conv_dims_t *d);
 int conv_wino_chunk(const conv_dims_t *d, size_t cap);
 size_t conv_wino_ws_size(const conv_dims_t *d, size_t cap);

@@ -6,8 +6,8 @@
  *   forward output:          |ours - torch| <= 1e-4 * |torch| + 1e-4 * rms(torch)
  *   grad_input, grad_weight: |ours - torch| <= 1e-3 * |torch| + 1e-3 * rms(torch)
  * Each case runs with one image per chunk (several chunks: exercises the per-chunk dW
- * accumulation) and with the whole batch in one chunk, and checks that backward accumulates
- * when asked. The 4x4 output tiles cover 16x16 and 8x8 exactly and overhang 7x5 and 9x6 by
+ * accumulation) and with the whole batch in one chunk, with the per-frequency products on
+ * OpenBLAS and on our kernels (wgemm.h), and checks that backward accumulates when asked. The 4x4 output tiles cover 16x16 and 8x8 exactly and overhang 7x5 and 9x6 by
  * 1-3 rows or columns; the 6x6 input patches of the edge tiles read the zero padding. */
 #include <check.h>
 #include <math.h>
@@ -132,9 +132,21 @@ static void run_case(const char *cs, int wino, int one_chunk)
 
 static const char *cases[] = {"16x16", "8x8", "7x5", "9x6"};
 
-START_TEST(test_wino_chunked) { run_case(cases[_i], 1, 0); }
+/* Loop index i: case i / 2, with the per-frequency products on OpenBLAS (even i) or on our
+ * kernels (odd i). */
+START_TEST(test_wino_chunked)
+{
+    conv_wino_set_products(_i % 2);
+    run_case(cases[_i / 2], 1, 0);
+    conv_wino_set_products(-1);
+}
 END_TEST
-START_TEST(test_wino_one_chunk) { run_case(cases[_i], 1, 1); }
+START_TEST(test_wino_one_chunk)
+{
+    conv_wino_set_products(_i % 2);
+    run_case(cases[_i / 2], 1, 1);
+    conv_wino_set_products(-1);
+}
 END_TEST
 START_TEST(test_im2col) { run_case(cases[_i], 0, 1); }
 END_TEST
@@ -179,8 +191,8 @@ int main(void)
     Suite *s = suite_create("model_conv");
     TCase *tc = tcase_create("conv");
     tcase_set_timeout(tc, 120);
-    tcase_add_loop_test(tc, test_wino_chunked, 0, 4);
-    tcase_add_loop_test(tc, test_wino_one_chunk, 0, 4);
+    tcase_add_loop_test(tc, test_wino_chunked, 0, 8);
+    tcase_add_loop_test(tc, test_wino_one_chunk, 0, 8);
     tcase_add_loop_test(tc, test_im2col, 0, 4);
     tcase_add_test(tc, test_model_algos_agree);
     suite_add_tcase(s, tc);

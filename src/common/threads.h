@@ -4,8 +4,8 @@
  * by default spins 300000 iterations at every barrier. On a machine where another process
  * holds a core, the spinning thread burns its core while its partner waits to be scheduled,
  * and training runs tens of times slower. Waiting passively (sleeping on a futex at once)
- * avoids that, but each wake-up costs tens of microseconds, about a sixth of a width-16
- * training step on two idle cores (docs/cli.md). threads_wait_policy() therefore looks at
+ * avoids that, but each wake-up costs tens of microseconds: together about 14 % of a
+ * width-16 training step on two idle cores (docs/cli.md). threads_wait_policy() therefore looks at
  * the machine when the program starts: when no other thread is runnable it re-executes the
  * program with a short spin, GOMP_SPINCOUNT=1000 (a few microseconds, then sleep), and
  * otherwise with OMP_WAIT_POLICY=PASSIVE. Nothing is changed when the user has set

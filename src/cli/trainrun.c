@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -48,9 +47,7 @@ static void warn_if_busy(int threads)
 {
     double load;
     int cores = omp_get_num_procs();
-    const char *policy = getenv("OMP_WAIT_POLICY"), *spin = getenv("GOMP_SPINCOUNT");
-    if (policy && !strcasecmp(policy, "passive") && !spin) return;
-    if (!policy && spin && !strcmp(spin, THREADS_IDLE_SPINCOUNT)) return;
+    if (!threads_long_spin()) return;
     if (threads < 2 || getloadavg(&load, 1) != 1) return;
     if (load > cores - threads + 0.5)
         cli_warn("the machine is busy (load %.1f on %d cores); %d threads may run much slower than "

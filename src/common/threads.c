@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,6 +33,14 @@ double threads_others_running(void)
         if (i + 1 < SAMPLES) nanosleep(&(struct timespec){0, 4000000}, NULL);
     }
     return sum / SAMPLES;
+}
+
+int threads_long_spin(void)
+{
+    const char *policy = getenv("OMP_WAIT_POLICY"), *spin = getenv("GOMP_SPINCOUNT");
+    if (policy && !strcasecmp(policy, "passive") && !spin) return 0;
+    if (!policy && spin && !strcmp(spin, THREADS_IDLE_SPINCOUNT)) return 0;
+    return 1;
 }
 
 void threads_wait_policy(char **argv)

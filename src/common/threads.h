@@ -21,6 +21,11 @@
  * the runtime's default policy). */
 void threads_wait_policy(char **argv);
 
+/* Whether waiting threads spin longer than the programs' own choice: OMP_WAIT_POLICY or
+ * GOMP_SPINCOUNT set to anything but the passive waiting or the short spin that
+ * threads_wait_policy() sets. Then a busy machine can slow a run many times over. */
+int threads_long_spin(void);
+
 /* Other runnable threads on the machine, averaged over a few samples 4 ms apart (Linux's
  * /proc/stat procs_running less this thread); -1 where that is not known. */
 double threads_others_running(void);

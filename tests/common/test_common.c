@@ -404,6 +404,23 @@ START_TEST(test_threads_sees_busy_processes)
 }
 END_TEST
 
+/* Which wait settings count as the programs' own (no busy-machine warning) */
+START_TEST(test_threads_long_spin)
+{
+    static const struct { const char *policy, *spin; int long_spin; } cases[] = {
+        {"PASSIVE", NULL, 0}, {"passive", NULL, 0}, {NULL, THREADS_IDLE_SPINCOUNT, 0},
+        {"ACTIVE", NULL, 1}, {NULL, "10000", 1}, {"PASSIVE", "1000", 1}, {NULL, NULL, 1}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (cases[i].policy) setenv("OMP_WAIT_POLICY", cases[i].policy, 1); else unsetenv("OMP_WAIT_POLICY");
+        if (cases[i].spin) setenv("GOMP_SPINCOUNT", cases[i].spin, 1); else unsetenv("GOMP_SPINCOUNT");
+        ck_assert_msg(threads_long_spin() == cases[i].long_spin, "OMP_WAIT_POLICY=%s GOMP_SPINCOUNT=%s",
+                      cases[i].policy ? cases[i].policy : "(unset)", cases[i].spin ? cases[i].spin : "(unset)");
+    }
+    unsetenv("OMP_WAIT_POLICY");
+    unsetenv("GOMP_SPINCOUNT");
+}
+END_TEST
+
 int main(void)
 {
     fixtures = check_fixtures_dir();
@@ -424,6 +441,7 @@ int main(void)
     tcase_add_test(tc, test_atomic_kill_leaves_no_temp);
     tcase_add_test(tc, test_atomic_named_stale_swept);
     tcase_add_test(tc, test_threads_sees_busy_processes);
+    tcase_add_test(tc, test_threads_long_spin);
     suite_add_tcase(s, tc);
     return check_run(s);
 }

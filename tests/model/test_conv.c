@@ -7,8 +7,9 @@
  *   grad_input, grad_weight: |ours - torch| <= 1e-3 * |torch| + 1e-3 * rms(torch)
  * Each case runs with one image per chunk (several chunks: exercises the per-chunk dW
  * accumulation) and with the whole batch in one chunk, with the per-frequency products on
- * OpenBLAS and on our kernels (wgemm.h), and checks that backward accumulates when asked. The 4x4 output tiles cover 16x16 and 8x8 exactly and overhang 7x5 and 9x6 by
- * 1-3 rows or columns; the 6x6 input patches of the edge tiles read the zero padding. */
+ * OpenBLAS and on our kernels (wgemm.h), and checks that backward accumulates when asked.
+ * The 4x4 output tiles cover 16x16 and 8x8 exactly and overhang 7x5 and 9x6 by 1-3 rows or
+ * columns; the 6x6 input patches of the edge tiles read the zero padding. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>

@@ -32,6 +32,19 @@ static void expect_close(const float *c, const float *ref, const double *abs_ab,
                   bad / (size_t)n, bad % (size_t)n, c[bad % ((size_t)m * n)], ref[bad % ((size_t)m * n)]);
 }
 
+/* ab[i*n+j] = sum_p |a[i*k+p] B(p, j)|, B(p, j) = b[p*bps + j*bjs]: the scale of each
+ * element's rounding bound. */
+static void abs_products(double *ab, const float *a, const float *b, size_t bps, size_t bjs, int m, int n,
+                         int k)
+{
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++) {
+            double s = 0;
+            for (int p = 0; p < k; p++) s += fabs((double)a[(size_t)i * k + p] * b[p * bps + j * bjs]);
+            ab[(size_t)i * n + j] = s;
+        }
+}
+
 static const int sizes[] = {1, 2, 3, 4, 5, 6, 7, 12, 13, 16, 17, 31, 33, 64, 67, 100, 130};
 #define NS ((int)(sizeof sizes / sizeof sizes[0]))
 
@@ -49,12 +62,7 @@ START_TEST(test_nn_matches_sgemm)
                 fill(a, (size_t)m * k, 3), fill(b, (size_t)k * n, 5), fill(c0, (size_t)m * n, 11);
                 for (int i = 0; i < m; i++)
                     for (int p = 0; p < k; p++) at[(size_t)p * m + i] = a[(size_t)i * k + p];
-                for (int i = 0; i < m; i++)
-                    for (int j = 0; j < n; j++) {
-                        double s = 0;
-                        for (int p = 0; p < k; p++) s += fabs((double)a[i * k + p] * b[p * n + j]);
-                        ab[i * n + j] = s;
-                    }
+                abs_products(ab, a, b, (size_t)n, 1, m, n, k);
                 for (int acc = 0; acc < 2; acc++) {
                     memcpy(ref, c0, sizeof(float) * m * n);
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a, k, b, n,
@@ -84,12 +92,7 @@ START_TEST(test_nt_matches_sgemm)
                 double *ab = malloc(sizeof(double) * m * n);
                 ck_assert(a && b && c && c0 && ref && ab);
                 fill(a, (size_t)m * k, 7), fill(b, (size_t)n * k, 13), fill(c0, (size_t)m * n, 17);
-                for (int i = 0; i < m; i++)
-                    for (int j = 0; j < n; j++) {
-                        double s = 0;
-                        for (int p = 0; p < k; p++) s += fabs((double)a[i * k + p] * b[j * k + p]);
-                        ab[i * n + j] = s;
-                    }
+                abs_products(ab, a, b, 1, (size_t)k, m, n, k);
                 for (int acc = 0; acc < 2; acc++) {
                     memcpy(ref, c0, sizeof(float) * m * n);
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0f, a, k, b, k,

@@ -71,8 +71,9 @@ int conv_wino_ok(const conv_dims_t *d) { return d->k == 3 && d->stride == 1 && d
 /* Who multiplies the per-frequency products. Our kernels (wgemm.h) read the operands in place
  * but are plain vector code: measured against OpenBLAS 0.3.21 on one AVX-512 CPU (2-core AMD
  * EPYC, cpu family 26; docs/model.md), they were 1.1-1.4x faster than its AVX2 (Haswell)
- * kernel, which an OPENBLAS_CORETYPE setting imposed there, and 4-8% slower than its own
- * AVX-512 kernels; built for AVX2 they tied with it at width 16 and were 10% slower at k = 64.
+ * kernel, which an OPENBLAS_CORETYPE setting imposed there, and 2-13% slower than its own
+ * AVX-512 kernels; built for AVX2 they tied with it at width 16 and were 8-18% slower at
+ * k = 64.
  * So they are used only by an AVX-512 build while OpenBLAS runs a kernel without AVX-512. */
 static int products_own = -1;   /* -1: that rule; 0: sgemm; 1: ours */
 
